@@ -1,0 +1,38 @@
+#pragma once
+// The one translation from a VmSpec to qemu's command line. Pure: everything
+// it needs from the host comes in through PlanInput (the chosen firmware, the
+// VM's paths, a probe for disk image formats). The generator, `ezkvm show`,
+// `ezkvm run` and transient user units all call build_plan().
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/spec.hpp"
+#include "firmware/firmware.hpp"
+#include "util/diagnostic.hpp"
+#include "util/vm_paths.hpp"
+
+namespace ezkvm::qemu {
+
+struct PlanInput {
+    const config::VmSpec* spec = nullptr;
+    VmPaths paths;
+    std::optional<firmware::Firmware> firmware;   // required for OVMF; SeaBIOS may be nullopt
+    std::string qemu_binary = "/usr/bin/qemu-system-x86_64";
+    // Detects the image format of a file that exists (nullopt: not found or unknown).
+    std::function<std::optional<config::DriveFormat>(const std::string& path)> probe_format;
+};
+
+struct Plan {
+    std::vector<std::string> argv;  // argv[0] is the qemu binary
+    // Files and devices the VM reads or writes (disks, vars store, TPM state,
+    // kernel, looking-glass memory): for RequiresMountsFor=/DeviceAllow= later.
+    std::vector<std::string> host_paths;
+};
+
+// Errors (e.g. PCI slot collisions, devices that do not fit the chipset) go to diags; argv is
+// only meaningful when no error was added.
+Plan build_plan(const PlanInput& input, Diagnostics& diags);
+
+}  // namespace ezkvm::qemu
