@@ -1,0 +1,17 @@
+#include "cli/command.hpp"
+
+namespace ezkvm::cli {
+
+Action setup_check(CLI::App& app, const GlobalOptions& global);
+Action setup_show(CLI::App& app, const GlobalOptions& global);
+
+const std::vector<Command>& commands()
+{
+    static const std::vector<Command> table{
+        {"check", "Validate VM files (all VMs when none is named)", setup_check},
+        {"show", "Print the exact qemu command line of a VM", setup_show},
+    };
+    return table;
+}
+
+}  // namespace ezkvm::cli

@@ -1,0 +1,11 @@
+#pragma once
+#include <string>
+#include <string_view>
+
+namespace ezkvm {
+
+// `word` as one POSIX shell word: unchanged when it holds only safe
+// characters, else in single quotes with embedded quotes written '\''.
+std::string shell_quote(std::string_view word);
+
+}  // namespace ezkvm

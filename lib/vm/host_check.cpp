@@ -1,0 +1,145 @@
+#include "vm/host_check.hpp"
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+namespace fs = std::filesystem;
+
+namespace ezkvm::vm {
+namespace {
+
+class HostChecker {
+public:
+    HostChecker(const config::LoadedVm& vm, const config::Environment& env, HostProblems severity,
+                Diagnostics& diags)
+        : vm_(vm), env_(env), severity_(severity), diags_(diags) {}
+
+    void run()
+    {
+        const auto& spec = vm_.spec;
+        storage();
+        if (!spec.system.bios.file.empty())
+            need(spec.system.bios.file, "system.bios.file", "the UEFI variable store",
+                 "create it (a copy of the OVMF vars template) or remove the key to keep it in the VM's state directory");
+        if (!spec.system.kernel.image.empty())
+            need(spec.system.kernel.image, "system.kernel.image", "the kernel image");
+        if (!spec.system.kernel.initrd.empty())
+            need(spec.system.kernel.initrd, "system.kernel.initrd", "the initrd");
+        if (spec.system.tpm.type == config::TpmType::Swtpm && spec.system.tpm.disk.starts_with("/dev/"))
+            need(spec.system.tpm.disk, "system.tpm.disk", "the TPM state device");
+        pci(spec.gpu.pci, "gpu.pci");
+        pci(spec.host.pci, "host.pci");
+        if (spec.display.type == config::DisplayType::LookingGlass &&
+            spec.display.looking_glass.path.starts_with("/dev/kvmfr"))
+            need(spec.display.looking_glass.path, "display.device.path", "the looking-glass shared memory device",
+                 "load the kvmfr module (modprobe kvmfr static_size_mb=...), or use a file in /dev/shm");
+        if (!spec.spice.render_node.empty())
+            need(spec.spice.render_node, "spice.render_node", "the GPU render node");
+        if (!spec.spice.password_file.empty())
+            need(spec.spice.password_file, "spice.password_file", "the SPICE password file");
+        if (!spec.vnc.password_file.empty())
+            need(spec.vnc.password_file, "vnc.password_file", "the VNC password file");
+        if (spec.general.accel == config::Accel::Kvm && !exists("/dev/kvm"))
+            problem("general.accel", "this host has no /dev/kvm: the VM cannot start with accel: kvm",
+                 "enable virtualization in the firmware setup and load kvm_intel/kvm_amd, or use accel: auto");
+        desktop_display();
+    }
+
+private:
+    bool exists(const std::string& path) const
+    {
+        std::error_code ec;
+        return fs::exists(env_.real(path), ec);
+    }
+
+    // Position of a key path like "system.bios.file" in the merged tree.
+    Pos pos_of(const std::string& path) const
+    {
+        const config::Node* node = &vm_.merged;
+        size_t start = 0;
+        while (start < path.size()) {
+            size_t dot = path.find('.', start);
+            if (dot == std::string::npos)
+                dot = path.size();
+            const config::Entry* e = node->is_map() ? node->find(path.substr(start, dot - start)) : nullptr;
+            if (!e)
+                break;
+            node = &e->node();
+            start = dot + 1;
+        }
+        return node->pos;
+    }
+
+    // A host problem: an error when the VM is about to start, else a warning.
+    void problem(const std::string& path, std::string message, std::string hint = {}, Pos pos = {})
+    {
+        Diagnostic d{severity_ == HostProblems::Errors ? Severity::Error : Severity::Warning,
+                     pos.file ? pos : pos_of(path), path, std::move(message), std::move(hint)};
+        diags_.add(std::move(d));
+    }
+
+    void warn(const std::string& path, std::string message, std::string hint = {})
+    {
+        diags_.warning(pos_of(path), path, std::move(message), std::move(hint));
+    }
+
+    void need(const std::string& file, const std::string& path, const std::string& what, std::string hint = {},
+              Pos pos = {})
+    {
+        if (!exists(file))
+            problem(path, fmt::format("{} {} does not exist on this host (yet); the VM cannot start without it", what, file),
+                 std::move(hint), pos);
+    }
+
+    void storage()
+    {
+        for (size_t g = 0; g < vm_.spec.storage.size(); ++g) {
+            const auto& group = vm_.spec.storage[g];
+            for (const auto& drive : group.drives) {
+                if (drive.create && !exists(drive.file))
+                    continue;  // created on first start
+                need(drive.file, "storage", "the disk", "create it, or set create: yes and size: to let ezkvm create it",
+                     drive.pos);
+            }
+        }
+    }
+
+    void pci(const std::vector<config::PciFunction>& functions, const std::string& path)
+    {
+        if (functions.empty() || !exists("/sys/bus/pci/devices"))
+            return;
+        for (const auto& f : functions)
+            if (!exists("/sys/bus/pci/devices/" + f.host_id))
+                problem(path, fmt::format("no PCI device {} on this host", f.host_id),
+                     "check the address with lspci -D", f.pos);
+    }
+
+    void desktop_display()
+    {
+        using config::DisplayType;
+        const auto type = vm_.spec.display.type;
+        if (env_.scope != Scope::System || (type != DisplayType::Gtk && type != DisplayType::Sdl))
+            return;
+        warn("display.type",
+             "a gtk/sdl window needs a graphical session, which a system VM does not have",
+             fmt::format("run it as a user VM: copy the file to ~/.config/ezkvm/ and use 'systemctl --user start "
+                         "ezkvm@{}', or 'ezkvm start --user FILE'",
+                         vm_.name));
+    }
+
+    const config::LoadedVm& vm_;
+    const config::Environment& env_;
+    HostProblems severity_;
+    Diagnostics& diags_;
+};
+
+}  // namespace
+
+void check_host(const config::LoadedVm& vm, const config::Environment& env, HostProblems severity,
+                Diagnostics& diags)
+{
+    HostChecker(vm, env, severity, diags).run();
+}
+
+}  // namespace ezkvm::vm

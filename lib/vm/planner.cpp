@@ -1,0 +1,78 @@
+#include "vm/planner.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+
+#include "firmware/firmware.hpp"
+
+namespace ezkvm::vm {
+namespace {
+
+std::string xdg_config_home()
+{
+    if (const char* v = std::getenv("XDG_CONFIG_HOME"); v && *v)
+        return v;
+    const char* home = std::getenv("HOME");
+    return std::string(home ? home : "") + "/.config";
+}
+
+Pos bios_pos(const config::LoadedVm& vm)
+{
+    if (const auto* system = vm.merged.find("system"))
+        if (const auto* bios = system->node().find("bios"))
+            return bios->node().pos;
+    return vm.merged.pos;
+}
+
+}  // namespace
+
+std::optional<config::DriveFormat> probe_image_format(const std::string& real_path)
+{
+    std::ifstream in(real_path, std::ios::binary);
+    if (!in)
+        return std::nullopt;
+    char head[64] = {};
+    in.read(head, sizeof head);
+    const auto got = static_cast<size_t>(in.gcount());
+    auto starts = [&](const char* magic) {
+        const size_t n = std::strlen(magic);
+        return got >= n && std::memcmp(head, magic, n) == 0;
+    };
+    if (starts("QFI\xfb"))
+        return config::DriveFormat::Qcow2;
+    if (starts("KDMV"))
+        return config::DriveFormat::Vmdk;
+    if (starts("<<< Oracle VM VirtualBox Disk Image >>>"))
+        return config::DriveFormat::Vdi;
+    if (starts("vhdxfile"))
+        return config::DriveFormat::Vhdx;
+    return config::DriveFormat::Raw;
+}
+
+std::optional<qemu::Plan> plan_vm(const config::LoadedVm& vm, const config::Environment& env,
+                                  HostProblems host_problems, Diagnostics& diags)
+{
+    qemu::PlanInput input;
+    input.spec = &vm.spec;
+    input.paths = vm_paths(vm.name, env.scope);
+    const auto sources = env.scope == Scope::User ? firmware::user_sources(env.root, xdg_config_home())
+                                                  : firmware::system_sources(env.root);
+    Diagnostics firmware_diags;
+    input.firmware = firmware::select(vm.spec, sources, firmware_diags, bios_pos(vm));
+    for (auto d : firmware_diags.items()) {
+        if (host_problems == HostProblems::Warnings)
+            d.severity = Severity::Warning;
+        diags.add(std::move(d));
+    }
+    if (firmware_diags.has_errors())
+        return std::nullopt;
+    const size_t errors_before = diags.error_count();
+    input.probe_format = [&env](const std::string& path) { return probe_image_format(env.real(path)); };
+    auto plan = qemu::build_plan(input, diags);
+    if (diags.error_count() > errors_before)
+        return std::nullopt;
+    return plan;
+}
+
+}  // namespace ezkvm::vm
