@@ -100,6 +100,7 @@ struct Spice {
 };
 
 struct Vnc {
+    bool enabled = false;             // the section is present (or display type vnc)
     std::string addr;
     unsigned port = 0;                // 5900 + display; 0: unix socket
     std::string path;

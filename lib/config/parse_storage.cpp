@@ -1,0 +1,265 @@
+// storage: flat drive items and controller groups, both becoming StorageGroups.
+#include <fmt/format.h>
+
+#include <map>
+
+#include "config/parse_internal.hpp"
+#include "util/suggest.hpp"
+
+namespace ezkvm::config::detail {
+namespace {
+
+const std::vector<std::pair<std::string, DriveModel>> drive_models{
+    {"virtio-blk", DriveModel::VirtioBlk}, {"scsi-hd", DriveModel::ScsiHd}, {"scsi-cd", DriveModel::ScsiCd},
+    {"ide-hd", DriveModel::IdeHd},         {"ide-cd", DriveModel::IdeCd},   {"sata-hd", DriveModel::SataHd},
+    {"sata-cd", DriveModel::SataCd},       {"nvme", DriveModel::Nvme},
+};
+
+const std::vector<std::string> drive_option_keys{"file",       "format", "discard",  "cache", "detect_zeroes", "boot_index",
+                                                 "serial",     "readonly", "ssd",    "create", "size"};
+
+std::vector<std::string> with_type(std::vector<std::string> keys)
+{
+    keys.insert(keys.begin(), "type");
+    return keys;
+}
+
+DriveModel model_named(const std::string& name)
+{
+    for (const auto& [n, m] : drive_models)
+        if (n == name)
+            return m;
+    return DriveModel::VirtioBlk;  // names come from validated DeviceDefaults
+}
+
+bool is_cdrom(DriveModel m) { return m == DriveModel::ScsiCd || m == DriveModel::IdeCd || m == DriveModel::SataCd; }
+bool is_ide(DriveModel m) { return m == DriveModel::IdeHd || m == DriveModel::IdeCd; }
+
+// Rules that look at all drives of the VM.
+struct DriveChecks {
+    Chipset chipset;
+    std::map<unsigned, std::string> boot_indexes;  // -> path of the drive that has it
+    struct FileUse {
+        std::string path;
+        bool writable;
+    };
+    std::map<std::string, FileUse> files;
+    unsigned ide_drives = 0;
+};
+
+// A choice whose words may also be written as booleans (discard: on).
+std::optional<std::string> bool_or_choice(const MapReader& r, const std::string& key, const char* when_true,
+                                          const char* when_false, std::vector<std::string> words)
+{
+    auto text = r.str(key);
+    if (!text)
+        return std::nullopt;
+    if (auto b = parse_bool(*text))
+        return *b ? when_true : when_false;
+    for (const auto& w : words)
+        if (w == *text)
+            return w;
+    words.insert(words.begin(), {"on", "off"});
+    r.error(key, fmt::format("'{}' is not a valid choice", *text), suggestion(*text, words));
+    return std::nullopt;
+}
+
+void read_drive_options(const MapReader& r, Drive& d)
+{
+    assign(d.file, r.absolute_path("file"));
+    assign(d.format, r.choice<DriveFormat>("format", {{"raw", DriveFormat::Raw},
+                                                      {"qcow2", DriveFormat::Qcow2},
+                                                      {"vmdk", DriveFormat::Vmdk},
+                                                      {"vdi", DriveFormat::Vdi},
+                                                      {"vhdx", DriveFormat::Vhdx}}));
+    assign(d.discard, bool_or_choice(r, "discard", "unmap", "ignore", {"unmap", "ignore"}));
+    Choices<std::string> caches;
+    for (const char* c : {"none", "writeback", "writethrough", "directsync", "unsafe"})
+        caches.emplace_back(c, c);
+    assign(d.cache, r.choice("cache", caches));
+    assign(d.detect_zeroes, bool_or_choice(r, "detect_zeroes", "on", "off", {"unmap"}));
+    if (auto index = r.number("boot_index", 0, 99))
+        d.boot_index = static_cast<unsigned>(*index);
+    if (auto serial = r.str("serial")) {
+        if (serial->size() > 20)
+            r.error("serial", fmt::format("a drive serial has at most 20 characters, this one has {}", serial->size()));
+        else if (!valid_drive_serial(*serial))
+            r.error("serial", fmt::format("expected letters, digits, '.', '_' or '-', got '{}'", *serial));
+        else
+            d.serial = *serial;
+    }
+    assign(d.readonly, r.boolean("readonly"));
+    assign(d.ssd, r.boolean("ssd"));
+    assign(d.create, r.boolean("create"));
+    assign(d.size, r.size("size", 1));
+}
+
+void check_drive(const MapReader& r, Drive& d, DriveChecks& checks)
+{
+    if (!r.get("file"))
+        r.error("file", "file is required: the disk image or block device", "such as /dev/vg0/vm-disk or /var/lib/images/vm.qcow2");
+    if (is_cdrom(d.model)) {
+        if (r.get("readonly") && !d.readonly)
+            r.error("readonly", "a cdrom is always read-only");
+        d.readonly = true;
+        if (d.create)
+            r.error("create", "a cdrom cannot be created");
+    } else if (d.create) {
+        if (d.file.rfind("/dev/", 0) == 0)
+            r.error("create", "block devices are not created; create only works for image files",
+                    "create the volume yourself (such as with lvcreate) and remove create");
+        if (!r.get("size"))
+            r.error("create", "create needs a size", "add size, such as size: 32G");
+    }
+    if (r.get("size") && !d.create)
+        r.error("size", "size is only used with create: yes");
+    if (d.detect_zeroes == "unmap" && d.discard != "unmap")
+        r.error("detect_zeroes", "detect_zeroes: unmap needs discard: unmap (or on)");
+
+    if (d.boot_index) {
+        auto [at, added] = checks.boot_indexes.emplace(*d.boot_index, r.path());
+        if (!added)
+            r.error("boot_index", fmt::format("boot_index {} is already used by {}", *d.boot_index, at->second));
+    }
+    if (!d.file.empty()) {
+        auto [at, added] = checks.files.emplace(d.file, DriveChecks::FileUse{r.path(), !d.readonly});
+        if (!added && (at->second.writable || !d.readonly))
+            r.error("file", fmt::format("{} is already used by {}", d.file, at->second.path),
+                    "a file can be shared only by read-only drives");
+    }
+    if (is_ide(d.model) && checks.chipset == Chipset::I440fx && ++checks.ide_drives > 4)
+        r.diags().error(r.pos(), r.path(), "i440fx has 4 IDE slots and they are all taken",
+                        "use virtio-blk or a SCSI or SATA controller");
+}
+
+std::optional<Drive> parse_drive(const MapReader& r, DriveModel model, DriveChecks& checks)
+{
+    Drive d;
+    d.pos = r.pos();
+    d.model = model;
+    read_drive_options(r, d);
+    check_drive(r, d, checks);
+    if (d.file.empty())
+        return std::nullopt;
+    return d;
+}
+
+struct ControllerKind {
+    ControllerModel controller;
+    DriveModel hd, cd;
+};
+
+std::optional<StorageGroup> parse_group(const MapReader& r, DriveChecks& checks)
+{
+    StorageGroup group;
+    group.pos = r.pos();
+    const auto kind = r.choice<ControllerKind>(
+        "controller", {{"virtio-scsi", {ControllerModel::VirtioScsi, DriveModel::ScsiHd, DriveModel::ScsiCd}},
+                       {"pvscsi", {ControllerModel::Pvscsi, DriveModel::ScsiHd, DriveModel::ScsiCd}},
+                       {"lsi", {ControllerModel::Lsi, DriveModel::ScsiHd, DriveModel::ScsiCd}},
+                       {"sata", {ControllerModel::Sata, DriveModel::SataHd, DriveModel::SataCd}},
+                       {"ide", {ControllerModel::Ide, DriveModel::IdeHd, DriveModel::IdeCd}}});
+    if (!r.get("controller"))
+        r.error("controller", "a drive group needs a controller", "one of: virtio-scsi, pvscsi, lsi, sata, ide");
+    const auto items = r.list("drives");
+    if (!r.get("drives"))
+        r.error("drives", "a controller group needs its drives", "such as drives: [ { file: /dev/vg0/vm-disk } ]");
+    // With a bad or missing controller the drives are still checked, as SCSI drives.
+    const ControllerKind k = kind.value_or(ControllerKind{ControllerModel::VirtioScsi, DriveModel::ScsiHd, DriveModel::ScsiCd});
+    group.controller = k.controller;
+    for (size_t i = 0; i < items.size(); ++i) {
+        const MapReader item = item_reader(items[i], item_path(r, "drives", i), with_type(drive_option_keys), r.diags());
+        if (!item.present())
+            continue;
+        const auto cd = item.choice<bool>("type", {{"hd", false}, {"cd", true}});
+        if (!cd && item.get("type"))
+            continue;
+        if (auto d = parse_drive(item, cd.value_or(false) ? k.cd : k.hd, checks))
+            group.drives.push_back(std::move(*d));
+    }
+    if (!kind)
+        return std::nullopt;
+    return group;
+}
+
+// Where a flat item's drive goes: flat items of one kind share an implicit group.
+struct ImplicitGroup {
+    std::string kind;
+    std::optional<ControllerModel> controller;
+};
+
+ImplicitGroup implicit_group(DriveModel m, const DeviceDefaults& devices)
+{
+    switch (m) {
+    case DriveModel::ScsiHd:
+    case DriveModel::ScsiCd: {
+        ControllerModel c = ControllerModel::VirtioScsi;
+        if (devices.scsi_controller == "pvscsi")
+            c = ControllerModel::Pvscsi;
+        else if (devices.scsi_controller == "lsi")
+            c = ControllerModel::Lsi;
+        return {"scsi", c};
+    }
+    case DriveModel::SataHd:
+    case DriveModel::SataCd: return {"sata", ControllerModel::Sata};
+    case DriveModel::IdeHd:
+    case DriveModel::IdeCd: return {"ide", std::nullopt};
+    case DriveModel::Nvme: return {"nvme", std::nullopt};
+    case DriveModel::VirtioBlk: break;
+    }
+    return {"virtio-blk", std::nullopt};
+}
+
+std::optional<DriveModel> flat_model(const MapReader& r, const DeviceDefaults& devices)
+{
+    Choices<std::string> types{{"disk", devices.disk}, {"cdrom", devices.cdrom}};
+    for (const auto& [name, model] : drive_models)
+        types.emplace_back(name, name);
+    if (!r.get("type"))
+        return model_named(devices.disk);
+    if (auto name = r.choice("type", types))
+        return model_named(*name);
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<StorageGroup> parse_storage(const MapReader& root, const DeviceDefaults& devices, Chipset chipset)
+{
+    std::vector<StorageGroup> groups;
+    std::map<std::string, size_t> implicit;  // kind -> index in groups
+    DriveChecks checks{chipset, {}, {}, 0};
+    const auto items = root.list("storage");
+    for (size_t i = 0; i < items.size(); ++i) {
+        const Node* item = items[i];
+        const std::string path = item_path(root, "storage", i);
+        if (item->is_map() && (item->find("controller") || item->find("drives"))) {
+            const MapReader r(item, path, {"controller", "drives"}, root.diags());
+            if (auto group = parse_group(r, checks))
+                groups.push_back(std::move(*group));
+            continue;
+        }
+        const MapReader r = item_reader(item, path, with_type(drive_option_keys), root.diags());
+        if (!r.present())
+            continue;
+        const auto model = flat_model(r, devices);
+        if (!model)
+            continue;
+        auto drive = parse_drive(r, *model, checks);
+        if (!drive)
+            continue;
+        const ImplicitGroup where = implicit_group(*model, devices);
+        auto [at, added] = implicit.emplace(where.kind, groups.size());
+        if (added) {
+            StorageGroup g;
+            g.pos = r.pos();
+            g.controller = where.controller;
+            g.implicit = true;
+            groups.push_back(std::move(g));
+        }
+        groups[at->second].drives.push_back(std::move(*drive));
+    }
+    return groups;
+}
+
+}  // namespace ezkvm::config::detail

@@ -1,0 +1,147 @@
+// system: chipset, firmware, CPU, memory, TPM, applesmc, direct kernel boot.
+#include <fmt/format.h>
+
+#include "config/parse_internal.hpp"
+
+namespace ezkvm::config::detail {
+namespace {
+
+const Choices<Chipset> chipset_choices{{"q35", Chipset::Q35}, {"i440fx", Chipset::I440fx}};
+
+Chip parse_chipset(const MapReader& sys)
+{
+    Chip chip;
+    const Node* node = sys.get("chipset");
+    if (node && node->is_scalar()) {  // shorthand `chipset: q35`
+        assign(chip.type, sys.choice("chipset", chipset_choices));
+        return chip;
+    }
+    const MapReader r = sys.map("chipset", {"type", "version"});
+    assign(chip.type, r.choice("type", chipset_choices));
+    assign(chip.version, checked(r, "version", valid_machine_version, "a machine version such as \"7.2\""));
+    return chip;
+}
+
+Bios parse_bios(const MapReader& sys)
+{
+    const MapReader r = sys.map("bios", {"type", "uuid", "file", "secure_boot"});
+    Bios bios;
+    assign(bios.type, r.choice<FirmwareType>("type", {{"ovmf", FirmwareType::Ovmf}, {"seabios", FirmwareType::Seabios}}));
+    assign(bios.uuid, normalised(r, "uuid", normalise_uuid, "a UUID such as 5c4e7c1a-2b8e-4f6a-9d3b-0e1f2a3b4c5d"));
+    assign(bios.file, r.absolute_path("file"));
+    assign(bios.secure_boot, r.boolean("secure_boot"));
+    if (bios.type == FirmwareType::Seabios) {
+        if (bios.secure_boot)
+            r.error("secure_boot", "secure boot needs UEFI firmware", "set system.bios.type: ovmf");
+        if (!bios.file.empty())
+            r.error("file", "file is the UEFI variable store; SeaBIOS has none", "remove it or set system.bios.type: ovmf");
+    }
+    return bios;
+}
+
+Cpu parse_cpu(const MapReader& sys)
+{
+    const MapReader r = sys.map("cpu", {"model", "sockets", "cores", "threads", "flags"});
+    Cpu cpu;
+    assign(cpu.model, checked(r, "model", valid_cpu_model, "a CPU model name such as host, max or Haswell-noTSX"));
+    auto count = [&](const char* key, unsigned& field) {
+        if (auto n = r.number(key, 1, 256))
+            field = static_cast<unsigned>(*n);
+    };
+    count("sockets", cpu.sockets);
+    count("cores", cpu.cores);
+    count("threads", cpu.threads);
+    if (auto flags = r.str_list("flags", ',')) {
+        for (const auto& flag : *flags) {
+            if (valid_cpu_flag(flag))
+                cpu.flags.push_back(flag);
+            else
+                r.error("flags", fmt::format("'{}' is not a CPU flag", flag), "expected +name, -name, name or name=value");
+        }
+    }
+    return cpu;
+}
+
+Memory parse_memory(const MapReader& sys)
+{
+    const MapReader r = sys.map("memory", {"max", "balloon"});
+    Memory mem;
+    constexpr uint64_t mib = 1u << 20;
+    if (auto bytes = r.size("max", mib)) {
+        if (*bytes % mib != 0)
+            r.error("max", "memory must be a whole number of MiB");
+        else if (*bytes < 16 * mib)
+            r.error("max", fmt::format("{} MiB is too little (at least 16 MiB)", *bytes / mib));
+        else
+            mem.mib = *bytes / mib;
+    }
+    assign(mem.balloon, r.boolean("balloon"));
+    return mem;
+}
+
+Tpm parse_tpm(const MapReader& sys)
+{
+    const MapReader r = sys.map("tpm", {"type", "version", "disk", "socket"});
+    Tpm tpm;
+    assign(tpm.type, r.choice<TpmType>("type", {{"swtpm", TpmType::Swtpm}, {"none", TpmType::None}}));
+    if (auto version = r.str("version")) {
+        if (*version == "2.0" || *version == "2")
+            tpm.version = TpmVersion::V2_0;
+        else if (*version == "1.2")
+            tpm.version = TpmVersion::V1_2;
+        else
+            r.error("version", fmt::format("'{}' is not a TPM version", *version), "expected one of: 2.0, 1.2");
+    }
+    assign(tpm.disk, r.absolute_path("disk"));
+    assign(tpm.socket, r.absolute_path("socket"));
+    return tpm;
+}
+
+std::string parse_applesmc(const MapReader& sys)
+{
+    const MapReader r = sys.map("applesmc", {"osk"});
+    auto osk = r.str("osk");
+    if (!osk)
+        return {};
+    if (osk->size() != 64) {
+        r.error("osk", fmt::format("the Apple SMC key has 64 characters, this one has {}", osk->size()));
+        return {};
+    }
+    return *osk;
+}
+
+Kernel parse_kernel(const MapReader& sys)
+{
+    const MapReader r = sys.map("kernel", {"image", "initrd", "cmdline"});
+    Kernel k;
+    assign(k.image, r.absolute_path("image"));
+    assign(k.initrd, r.absolute_path("initrd"));
+    assign(k.cmdline, r.str("cmdline"));
+    if (k.image.empty() && r.get("image") == nullptr) {
+        for (const char* key : {"initrd", "cmdline"})
+            if (r.get(key))
+                r.error(key, fmt::format("{} needs a kernel image", key), "set system.kernel.image");
+    }
+    return k;
+}
+
+}  // namespace
+
+System parse_system(const MapReader& root)
+{
+    const MapReader r = root.map("system", {"chipset", "bios", "cpu", "memory", "tpm", "applesmc", "kernel",
+                                            "rtc", "hyperv"});
+    System sys;
+    sys.chipset = parse_chipset(r);
+    sys.bios = parse_bios(r);
+    sys.cpu = parse_cpu(r);
+    sys.memory = parse_memory(r);
+    sys.tpm = parse_tpm(r);
+    sys.applesmc_osk = parse_applesmc(r);
+    sys.kernel = parse_kernel(r);
+    assign(sys.rtc, r.choice<Rtc>("rtc", {{"utc", Rtc::Utc}, {"localtime", Rtc::LocalTime}}));
+    assign(sys.hyperv, r.boolean("hyperv"));
+    return sys;
+}
+
+}  // namespace ezkvm::config::detail
