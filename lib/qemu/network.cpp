@@ -1,0 +1,67 @@
+#include <fmt/format.h>
+
+#include "qemu/identity.hpp"
+#include "qemu/sections.hpp"
+
+namespace ezkvm::qemu {
+namespace {
+
+Opts tap(const std::string& id, const std::string& ifname)
+{
+    // The interface exists before qemu starts (made by ezkvm's network helper or the
+    // admin); qemu must not run scripts, which the sandbox forbids anyway.
+    return std::move(Opts("tap").set("id", id).set("ifname", ifname).set("script", "no").set("downscript", "no"));
+}
+
+// The -netdev for NIC `index`; nullopt when the type cannot be set up.
+std::optional<Opts> netdev(PlanContext& ctx, const config::Nic& nic, unsigned index)
+{
+    const std::string id = fmt::format("net{}", index);
+    switch (nic.type) {
+    case config::NetType::User: {
+        Opts opts("user");
+        opts.set("id", id);
+        for (const auto& fwd : nic.forwards)
+            opts.set("hostfwd", fmt::format("{}:{}:{}-:{}", fwd.proto, fwd.host_addr, fwd.host_port, fwd.guest_port));
+        return opts;
+    }
+    case config::NetType::Bridge:
+    case config::NetType::Nat: return tap(id, tap_name(ctx.spec.general.name, index));
+    case config::NetType::Tap: return tap(id, nic.ifname);
+    case config::NetType::Passt:
+        // passt runs as its own unit and listens on this socket; its port forwards are its options.
+        return std::move(Opts("stream")
+                             .set("id", id)
+                             .on("server", false)
+                             .set("addr.type", "unix")
+                             .set("addr.path", fmt::format("{}/passt-{}.sock", ctx.input.paths.runtime_dir, index)));
+    case config::NetType::Macvtap:
+        ctx.diags.error(nic.pos, fmt::format("network[{}].type", index),
+                        "type macvtap needs the network helper, which is not available yet",
+                        "use type bridge or tap for now");
+        return std::nullopt;
+    case config::NetType::None: break;
+    }
+    return std::nullopt;
+}
+
+}  // namespace
+
+void add_network(PlanContext& ctx)
+{
+    const auto& nics = ctx.spec.network;
+    for (size_t i = 0; i < nics.size(); ++i) {
+        const auto& nic = nics[i];
+        const auto index = static_cast<unsigned>(i);
+        auto backend = netdev(ctx, nic, index);
+        if (!backend)
+            continue;
+        ctx.args.add("-netdev", *backend);
+        Opts device(nic.driver.empty() ? ctx.spec.devices.nic : nic.driver);
+        device.set("netdev", fmt::format("net{}", index))
+            .set("mac", nic.mac.empty() ? derived_mac(ctx.spec.general.name, index) : nic.mac);
+        ctx.args.add("-device", place(device, ctx.pci.next_slot()));
+    }
+}
+
+}  // namespace ezkvm::qemu

@@ -1,0 +1,48 @@
+#include "qemu/plan.hpp"
+
+#include <algorithm>
+
+#include "qemu/sections.hpp"
+
+namespace ezkvm::qemu {
+
+PlanContext::PlanContext(const PlanInput& in, Diagnostics& d)
+    : input(in), spec(*in.spec), diags(d), pci(in.spec->system.chipset.type)
+{
+}
+
+void PlanContext::uses(const std::string& path)
+{
+    if (std::find(host_paths.begin(), host_paths.end(), path) == host_paths.end())
+        host_paths.push_back(path);
+}
+
+bool needs_smm(const PlanContext& ctx)
+{
+    if (ctx.spec.system.bios.type != config::FirmwareType::Ovmf)
+        return false;
+    return ctx.spec.system.bios.secure_boot || (ctx.input.firmware && ctx.input.firmware->requires_smm);
+}
+
+namespace {
+
+// The fixed order of the command line; PCI slots are handed out in this order too.
+constexpr void (*kSections[])(PlanContext&) = {
+    add_identity, add_machine, add_control, add_firmware, add_cpu,     add_memory,  add_kernel,
+    add_gpu,      add_display, add_audio,   add_usb,      add_storage, add_network, add_host_pci,
+    add_tpm,      add_applesmc, add_balloon, add_channels, add_serial,  add_extra_args,
+};
+
+}  // namespace
+
+Plan build_plan(const PlanInput& input, Diagnostics& diags)
+{
+    PlanContext ctx(input, diags);
+    ctx.args.add(input.qemu_binary);
+    for (auto section : kSections)
+        section(ctx);
+    ctx.pci.report(diags);
+    return Plan{std::move(ctx.args.items), std::move(ctx.host_paths)};
+}
+
+}  // namespace ezkvm::qemu

@@ -1,0 +1,27 @@
+#include "qemu/sections.hpp"
+
+namespace ezkvm::qemu {
+
+// The serial console on a socket (`ezkvm console`), logged to a file at the same time.
+void add_serial(PlanContext& ctx)
+{
+    if (!ctx.spec.serial)
+        return;
+    const auto& paths = ctx.input.paths;
+    ctx.args.add("-chardev", Opts("socket")
+                                 .set("id", "serial0")
+                                 .set("path", paths.console())
+                                 .on("server", true)
+                                 .on("wait", false)
+                                 .set("logfile", paths.console_log()));
+    ctx.args.add("-serial", "chardev:serial0");
+}
+
+// Appended last and verbatim: the user's escape hatch (the parser warns about it).
+void add_extra_args(PlanContext& ctx)
+{
+    for (const auto& arg : ctx.spec.extra_args)
+        ctx.args.add(arg);
+}
+
+}  // namespace ezkvm::qemu

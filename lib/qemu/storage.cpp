@@ -1,0 +1,218 @@
+#include <fmt/format.h>
+
+#include "qemu/drive_format.hpp"
+#include "qemu/identity.hpp"
+#include "qemu/sections.hpp"
+
+namespace ezkvm::qemu {
+namespace {
+
+using config::ControllerModel;
+using config::DriveModel;
+
+bool is_cd(DriveModel model)
+{
+    return model == DriveModel::ScsiCd || model == DriveModel::IdeCd || model == DriveModel::SataCd;
+}
+
+// The chipset's own disk buses: q35's ICH9 AHCI has six ports (ide.0-ide.5, one
+// drive each); i440fx's PIIX IDE has two channels with a master and a slave.
+class ChipsetIde {
+public:
+    explicit ChipsetIde(bool q35) : q35_(q35) {}
+    unsigned capacity() const { return q35_ ? 6 : 4; }
+
+    // nullopt when all buses are taken.
+    std::optional<Opts> next(Opts opts)
+    {
+        if (used_ == capacity())
+            return std::nullopt;
+        const unsigned n = used_++;
+        if (q35_)
+            return opts.set("bus", fmt::format("ide.{}", n));
+        return opts.set("bus", fmt::format("ide.{}", n / 2)).set("unit", n % 2);
+    }
+
+private:
+    bool q35_;
+    unsigned used_ = 0;
+};
+
+struct StorageState {
+    unsigned drives = 0;  // driveN ids across all groups
+    unsigned scsi_controllers = 0;
+    unsigned sata_controllers = 0;
+    ChipsetIde ide;
+};
+
+// -drive file=..,if=none: the host side; returns its id for the device.
+std::string add_backend(PlanContext& ctx, StorageState& state, const config::Drive& drive)
+{
+    const std::string id = fmt::format("drive{}", state.drives++);
+    const bool cd = is_cd(drive.model);
+    Opts opts;
+    opts.set("file", drive.file)
+        .set("if", "none")
+        .set("id", id)
+        .set("format", format_name(drive_format(drive, cd, ctx.input.probe_format)));
+    if (!drive.cache.empty())
+        opts.set("cache", drive.cache);
+    if (!drive.discard.empty())
+        opts.set("discard", drive.discard);
+    if (!drive.detect_zeroes.empty())
+        opts.set("detect-zeroes", drive.detect_zeroes);
+    if (drive.readonly || cd)
+        opts.on("readonly", true);
+    ctx.args.add("-drive", opts);
+    ctx.uses(drive.file);
+    return id;
+}
+
+// Guest-side properties every disk device has.
+Opts& common(Opts& opts, const config::Drive& drive, const std::string& id)
+{
+    opts.set("drive", id);
+    if (drive.boot_index)
+        opts.set("bootindex", *drive.boot_index);
+    if (!drive.serial.empty())
+        opts.set("serial", drive.serial);
+    return opts;
+}
+
+// scsi-hd and ide-hd report a rotation rate; 1 means "non-rotating" (an SSD).
+Opts& rotation(Opts& opts, const config::Drive& drive)
+{
+    if (drive.ssd && !is_cd(drive.model))
+        opts.set("rotation_rate", 1);
+    return opts;
+}
+
+struct ScsiKind {
+    const char* driver;
+    unsigned targets;  // scsi-id 0..targets-1
+};
+
+ScsiKind scsi_kind(ControllerModel model)
+{
+    switch (model) {
+    case ControllerModel::Pvscsi: return {"pvscsi", 64};
+    case ControllerModel::Lsi: return {"lsi53c895a", 8};
+    default: break;
+    }
+    return {"virtio-scsi-pci", 256};
+}
+
+void add_scsi_group(PlanContext& ctx, StorageState& state, const config::StorageGroup& group)
+{
+    const ScsiKind kind = scsi_kind(*group.controller);
+    const std::string id = fmt::format("scsi{}", state.scsi_controllers++);
+    if (group.drives.size() > kind.targets)
+        ctx.diags.error(group.pos, "storage",
+                        fmt::format("{} drives on one {} controller, which takes at most {}", group.drives.size(),
+                                    kind.driver, kind.targets),
+                        "split the drives over two controllers");
+    Opts controller(kind.driver);
+    controller.set("id", id);
+    ctx.args.add("-device", place(controller, ctx.pci.next_slot()));
+    for (size_t i = 0; i < group.drives.size(); ++i) {
+        const auto& drive = group.drives[i];
+        const std::string backend = add_backend(ctx, state, drive);
+        Opts dev(is_cd(drive.model) ? "scsi-cd" : "scsi-hd");
+        dev.set("bus", id + ".0").set("scsi-id", static_cast<unsigned>(i)).set("lun", 0);
+        ctx.args.add("-device", rotation(common(dev, drive, backend), drive));
+    }
+}
+
+constexpr unsigned kAhciPorts = 6;
+
+void add_sata_group(PlanContext& ctx, StorageState& state, const config::StorageGroup& group)
+{
+    const std::string id = fmt::format("sata{}", state.sata_controllers++);
+    if (group.drives.size() > kAhciPorts)
+        ctx.diags.error(group.pos, "storage",
+                        fmt::format("{} drives on one SATA controller, which has {} ports", group.drives.size(),
+                                    kAhciPorts),
+                        "split the drives over two controllers");
+    Opts controller("ahci");
+    controller.set("id", id);
+    ctx.args.add("-device", place(controller, ctx.pci.next_slot()));
+    for (size_t i = 0; i < group.drives.size(); ++i) {
+        const auto& drive = group.drives[i];
+        const std::string backend = add_backend(ctx, state, drive);
+        Opts dev(is_cd(drive.model) ? "ide-cd" : "ide-hd");
+        dev.set("bus", fmt::format("{}.{}", id, i));
+        ctx.args.add("-device", rotation(common(dev, drive, backend), drive));
+    }
+}
+
+void add_ide_drive(PlanContext& ctx, StorageState& state, const config::Drive& drive)
+{
+    const std::string backend = add_backend(ctx, state, drive);
+    auto dev = state.ide.next(Opts(is_cd(drive.model) ? "ide-cd" : "ide-hd"));
+    if (!dev) {
+        ctx.diags.error(drive.pos, "storage",
+                        fmt::format("the {} chipset has only {} IDE drive positions", ctx.q35() ? "q35" : "i440fx",
+                                    state.ide.capacity()),
+                        "put further drives on a SATA or SCSI controller, or use virtio-blk");
+        return;
+    }
+    ctx.args.add("-device", rotation(common(*dev, drive, backend), drive));
+}
+
+// Drives of a group without controller: each attaches by its own model.
+void add_standalone_drive(PlanContext& ctx, StorageState& state, const config::Drive& drive)
+{
+    switch (drive.model) {
+    case DriveModel::VirtioBlk: {
+        const std::string backend = add_backend(ctx, state, drive);
+        Opts dev("virtio-blk-pci");
+        common(dev, drive, backend);
+        ctx.args.add("-device", place(dev, ctx.pci.next_slot()));
+        return;
+    }
+    case DriveModel::Nvme: {
+        const std::string backend = add_backend(ctx, state, drive);
+        Opts dev("nvme");
+        dev.set("drive", backend);
+        if (drive.boot_index)
+            dev.set("bootindex", *drive.boot_index);
+        // qemu requires a serial for NVMe; derive a stable one.
+        dev.set("serial", drive.serial.empty() ? derived_serial(ctx.spec.general.name, drive.file) : drive.serial);
+        ctx.args.add("-device", place(dev, ctx.pci.next_slot()));
+        return;
+    }
+    case DriveModel::IdeHd:
+    case DriveModel::IdeCd: add_ide_drive(ctx, state, drive); return;
+    case DriveModel::ScsiHd:
+    case DriveModel::ScsiCd:
+    case DriveModel::SataHd:
+    case DriveModel::SataCd: break;
+    }
+    ctx.diags.error(drive.pos, "storage", "this drive type needs a controller", "put it in a group with a controller");
+}
+
+}  // namespace
+
+void add_storage(PlanContext& ctx)
+{
+    StorageState state{0, 0, 0, ChipsetIde(ctx.q35())};
+    for (const auto& group : ctx.spec.storage) {
+        if (!group.controller) {
+            for (const auto& drive : group.drives)
+                add_standalone_drive(ctx, state, drive);
+            continue;
+        }
+        switch (*group.controller) {
+        case ControllerModel::VirtioScsi:
+        case ControllerModel::Pvscsi:
+        case ControllerModel::Lsi: add_scsi_group(ctx, state, group); break;
+        case ControllerModel::Sata: add_sata_group(ctx, state, group); break;
+        case ControllerModel::Ide:
+            for (const auto& drive : group.drives)
+                add_ide_drive(ctx, state, drive);
+            break;
+        }
+    }
+}
+
+}  // namespace ezkvm::qemu
