@@ -1,0 +1,142 @@
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <iostream>
+
+#include <fmt/format.h>
+
+#include "cli/command.hpp"
+#include "cli/report.hpp"
+#include "config/resolve.hpp"
+#include "firmware/firmware.hpp"
+#include "runtime/prepare.hpp"
+#include "runtime/runtime_claim.hpp"
+#include "runtime/stop_signals.hpp"
+#include "runtime/supervise.hpp"
+#include "runtime/swtpm.hpp"
+#include "vm/host_check.hpp"
+#include "vm/planner.hpp"
+
+namespace ezkvm::cli {
+namespace {
+
+struct RunOptions {
+    std::string vm;
+    bool console = false;
+};
+
+std::string xdg_config_home()
+{
+    if (const char* dir = std::getenv("XDG_CONFIG_HOME"); dir && *dir)
+        return dir;
+    const char* home = std::getenv("HOME");
+    return std::string(home ? home : "") + "/.config";
+}
+
+// The nvram template of the firmware plan_vm chose: the same descriptors give
+// the same choice (plan_vm has already reported any problem with them).
+std::string vars_template(const config::LoadedVm& vm, const config::Environment& env)
+{
+    const auto& bios = vm.spec.system.bios;
+    if (bios.type != config::FirmwareType::Ovmf || !bios.file.empty())
+        return {};
+    const auto sources = env.scope == Scope::User ? firmware::user_sources(env.root, xdg_config_home())
+                                                  : firmware::system_sources(env.root);
+    Diagnostics ignored;
+    const auto chosen = firmware::select(vm.spec, sources, ignored, {});
+    return chosen && !chosen->vars_template.empty() ? env.real(chosen->vars_template) : std::string();
+}
+
+// general.user is for the systemd units; here qemu runs as whoever runs ezkvm.
+void warn_about_user(const config::LoadedVm& vm, Diagnostics& diags)
+{
+    const std::string& wanted = vm.spec.general.user;
+    const passwd* me = ::getpwuid(::geteuid());
+    const std::string name = me ? me->pw_name : std::to_string(::geteuid());
+    if (!wanted.empty() && wanted != name)
+        diags.warning({}, "general.user",
+                      fmt::format("ezkvm run starts qemu as {}, not as general.user {}", name, wanted),
+                      fmt::format("the unit ezkvm@{}.service runs it as {}", vm.name, wanted));
+}
+
+// Prepares the VM's files, starts its TPM and runs qemu; the caller holds the runtime directory.
+int run_claimed(const config::LoadedVm& vm, const config::Environment& env, const qemu::Plan& plan,
+                const VmPaths& paths, const RunOptions& opts, runtime::StopSignals& signals)
+{
+    const auto& spec = vm.spec;
+    Diagnostics diags;
+    runtime::PrepareInput input;
+    input.spec = &spec;
+    input.paths = paths;
+    input.vars_template = vars_template(vm, env);
+    for (const auto& created : runtime::prepare(input, diags))
+        std::cerr << fmt::format("ezkvm: created {} {}\n", created.what, created.path);
+    std::optional<runtime::Swtpm> tpm;
+    if (!diags.has_errors() && spec.system.tpm.type == config::TpmType::Swtpm) {
+        tpm = runtime::Swtpm::start(spec, paths, input.owner, diags);
+        if (tpm)
+            std::cerr << fmt::format("ezkvm: started swtpm (pid {}) on {}\n", tpm->pid(), tpm->socket_path());
+    }
+    print_diagnostics(std::cerr, diags);
+    if (diags.has_errors()) {
+        if (tpm)
+            tpm->stop();
+        return exit_errors;
+    }
+
+    runtime::SuperviseOptions options;
+    options.argv = plan.argv;
+    options.qmp_socket = paths.qmp();
+    if (opts.console)
+        options.console_socket = paths.console();
+    options.stop_timeout = std::chrono::seconds(spec.general.stop_timeout);
+    const int code = runtime::supervise(options, signals, std::cerr);
+    if (tpm)
+        tpm->stop();
+    return code;
+}
+
+int run_vm(const RunOptions& opts, const GlobalOptions& global)
+{
+    const auto env = config::Environment::from_process(global.scope());
+    Diagnostics diags;
+    auto vm = config::load_vm(opts.vm, env, diags);
+    if (vm && !diags.has_errors())
+        vm::check_host(*vm, env, vm::HostProblems::Errors, diags);
+    std::optional<qemu::Plan> plan;
+    if (vm && !diags.has_errors())
+        plan = vm::plan_vm(*vm, env, vm::HostProblems::Errors, diags);
+    if (plan)
+        warn_about_user(*vm, diags);
+    if (plan && opts.console && !vm->spec.serial)
+        diags.error({}, "serial", "--console needs the serial console, which this VM turns off (serial: no)");
+    print_diagnostics(std::cerr, diags);
+    if (!plan || diags.has_errors())
+        return exit_errors;
+
+    // From here on Ctrl-C and SIGTERM are events: they stop the VM gracefully once it runs.
+    runtime::StopSignals signals;
+    const VmPaths paths = vm_paths(vm->name, env.scope);
+    Diagnostics claim_diags;
+    auto claim = runtime::RuntimeClaim::acquire(vm->name, paths, runtime::Owner::current(), claim_diags);
+    if (!claim) {
+        print_diagnostics(std::cerr, claim_diags);
+        return exit_errors;
+    }
+    const int code = run_claimed(*vm, env, *plan, paths, opts, signals);
+    claim->remove_runtime_files();
+    return code;
+}
+
+}  // namespace
+
+Action setup_run(CLI::App& app, const GlobalOptions& global)
+{
+    auto opts = std::make_shared<RunOptions>();
+    app.add_option("vm", opts->vm, "VM name or file")->required();
+    app.add_flag("--console", opts->console, "Show the guest's serial console output (Ctrl-C still stops the VM)");
+    return [opts, &global] { return run_vm(*opts, global); };
+}
+
+}  // namespace ezkvm::cli

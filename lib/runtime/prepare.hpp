@@ -1,0 +1,34 @@
+#pragma once
+// First-start preparation of one VM, before qemu runs: its private runtime and
+// state directories, the UEFI variable store copied from the firmware's
+// template, disk images marked `create`, and the TPM state. Each step only
+// creates what is missing and never overwrites: running it on every start (as
+// `ezkvm run` does, and later a unit's ExecStartPre=) is safe.
+#include <string>
+#include <vector>
+
+#include "config/spec.hpp"
+#include "runtime/private_dir.hpp"
+#include "util/diagnostic.hpp"
+#include "util/vm_paths.hpp"
+
+namespace ezkvm::runtime {
+
+struct PrepareInput {
+    const config::VmSpec* spec = nullptr;
+    VmPaths paths;
+    std::string vars_template;   // the chosen firmware's nvram template; "" when it has none
+    Owner owner = Owner::current();
+    std::string qemu_img = "qemu-img";
+    std::string swtpm_setup = "swtpm_setup";
+};
+
+struct Created {
+    std::string what;  // "UEFI variable store", "disk image", "TPM 2.0 state"
+    std::string path;
+};
+
+// What was created this time; problems go to `diags` (each naming the file and what to do).
+std::vector<Created> prepare(const PrepareInput& input, Diagnostics& diags);
+
+}  // namespace ezkvm::runtime

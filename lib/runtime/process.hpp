@@ -1,0 +1,80 @@
+#pragma once
+// Child processes started from an argv vector (fork + exec, never a shell),
+// tracked through a pidfd so waiting can have a timeout and be polled.
+#include <sys/types.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "runtime/fd.hpp"
+
+namespace ezkvm::runtime {
+
+struct ExitStatus {
+    int code = 0;    // exit code when signal == 0
+    int signal = 0;  // the signal that killed it, 0 when it exited
+
+    bool success() const { return signal == 0 && code == 0; }
+    std::string describe() const;  // "exited with status 3", "was killed by signal 9 (Killed)"
+};
+
+struct SpawnOptions {
+    // -1: /dev/null for stdin, inherit ezkvm's stdout/stderr.
+    int stdin_fd = -1;
+    int stdout_fd = -1;
+    int stderr_fd = -1;
+    std::vector<int> pass_fds;     // stay open in the child under the same numbers
+    bool own_process_group = true; // Ctrl-C on the terminal reaches ezkvm only
+    bool die_with_parent = true;   // SIGTERM when ezkvm dies, so nothing outlives it
+};
+
+class Process {
+public:
+    Process(pid_t pid, Fd pidfd) : pid_(pid), pidfd_(std::move(pidfd)) {}
+    Process(Process&&) = default;
+    Process& operator=(Process&&) = default;
+
+    pid_t pid() const { return pid_; }
+    // Readable once the process has exited (for poll()).
+    int pidfd() const { return pidfd_.get(); }
+    bool running() const { return !status_; }
+
+    // The exit status when it has exited, without blocking.
+    std::optional<ExitStatus> try_wait();
+    // Waits at most `timeout`; nullopt when it is still running.
+    std::optional<ExitStatus> wait_for(std::chrono::milliseconds timeout);
+    ExitStatus wait();
+    void signal(int sig) const;
+    // SIGTERM, up to `grace` to exit, then SIGKILL.
+    ExitStatus terminate(std::chrono::milliseconds grace);
+
+private:
+    pid_t pid_;
+    Fd pidfd_;
+    std::optional<ExitStatus> status_;
+};
+
+struct SpawnResult {
+    std::optional<Process> process;
+    std::string error;  // "cannot run qemu-img: No such file or directory"
+};
+
+// Starts argv[0] (looked up in PATH when it has no '/').
+SpawnResult spawn(const std::vector<std::string>& argv, const SpawnOptions& options = {});
+
+struct Captured {
+    ExitStatus status;
+    std::string output;  // stdout and stderr interleaved
+};
+
+struct CaptureResult {
+    std::optional<Captured> result;
+    std::string error;   // the program could not be started
+};
+
+// Runs argv to completion and collects what it printed.
+CaptureResult run_capture(const std::vector<std::string>& argv);
+
+}  // namespace ezkvm::runtime

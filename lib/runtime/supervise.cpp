@@ -1,0 +1,345 @@
+#include "runtime/supervise.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <poll.h>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "runtime/process.hpp"
+#include "runtime/qmp.hpp"
+#include "runtime/unix_socket.hpp"
+
+namespace ezkvm::runtime {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+double seconds(Clock::duration d)
+{
+    return std::chrono::duration<double>(d).count();
+}
+
+bool write_all(int fd, const char* data, size_t size)
+{
+    while (size > 0) {
+        const ssize_t n = ::write(fd, data, size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        data += n;
+        size -= static_cast<size_t>(n);
+    }
+    return true;
+}
+
+class Supervisor {
+public:
+    Supervisor(const SuperviseOptions& options, StopSignals& signals, std::ostream& log)
+        : opts_(options), signals_(signals), log_(log) {}
+
+    int run()
+    {
+        for (int sig : signals_.take()) {
+            if (StopSignals::is_stop_request(sig)) {
+                say("interrupted before qemu started");
+                return 1;
+            }
+        }
+        if (!start())
+            return 1;
+        loop();
+        return finish();
+    }
+
+private:
+    // Stop phases, in the order they escalate.
+    enum class Phase { Running, PoweringDown, Quitting, Terminating, Killed };
+
+    template <typename... Args>
+    void say(fmt::format_string<Args...> format, Args&&... args)
+    {
+        log_ << "ezkvm: " << fmt::format(format, std::forward<Args>(args)...) << std::endl;
+    }
+
+    bool start()
+    {
+        started_ = Clock::now();
+        if (opts_.argv.empty()) {
+            say("no qemu command to run");
+            return false;
+        }
+        auto argv = opts_.argv;
+        // Paused until the console is connected, so no early output is lost.
+        const bool console = !opts_.console_socket.empty();
+        if (console)
+            argv.insert(argv.begin() + 1, "-S");
+        auto spawned = spawn(argv);
+        if (!spawned.process) {
+            say("{}", spawned.error);
+            return false;
+        }
+        qemu_ = std::move(spawned.process);
+        say("started qemu (pid {})", qemu_->pid());
+
+        auto connected = connect_qmp(opts_.qmp_socket, opts_.qmp_timeout, qemu_->pidfd());
+        if (!connected.client) {
+            if (auto status = qemu_->wait_for(std::chrono::seconds(1))) {
+                say("qemu {} before its QMP socket was ready", status->describe());
+            } else {
+                say("{}; stopping qemu", connected.error);
+                qemu_->terminate(opts_.escalation_grace);
+            }
+            return false;
+        }
+        qmp_ = std::move(connected.client);
+        if (console) {
+            auto socket = connect_unix(opts_.console_socket);
+            if (!socket.fd)
+                say("cannot show the console {}: {}", opts_.console_socket, std::strerror(socket.error));
+            console_ = std::move(socket.fd);
+            const auto reply = qmp_->execute("cont");
+            if (!reply || !reply->ok) {
+                say("cannot start the paused VM: {}", reply ? reply->error_desc : qmp_->error());
+                qemu_->terminate(opts_.escalation_grace);
+                return false;
+            }
+        }
+        say("VM running, QMP ready after {:.2f} s; Ctrl-C or SIGTERM presses its ACPI power button",
+            seconds(Clock::now() - started_));
+        return true;
+    }
+
+    void loop()
+    {
+        while (qemu_->running()) {
+            handle_events();  // some may have come with a command's reply
+            pollfd fds[4] = {{signals_.fd(), POLLIN, 0}, {qemu_->pidfd(), POLLIN, 0},
+                             {qmp_->connected() ? qmp_->fd() : -1, POLLIN, 0}, {console_.get(), POLLIN, 0}};
+            int timeout = -1;
+            if (auto deadline = next_deadline()) {
+                const auto left = std::chrono::ceil<milliseconds>(*deadline - Clock::now());
+                timeout = static_cast<int>(std::max<long long>(0, left.count()));
+            }
+            if (::poll(fds, 4, timeout) < 0 && errno != EINTR)
+                break;
+            if (fds[0].revents)
+                on_signals();
+            if (fds[2].revents)
+                on_qmp();
+            if (fds[3].revents)
+                copy_console();
+            if (fds[1].revents)
+                qemu_->try_wait();
+            else
+                on_timer();
+        }
+    }
+
+    int finish()
+    {
+        const ExitStatus status = qemu_->wait();
+        // qemu's last words (SHUTDOWN) may still be unread, or read but not handled.
+        qmp_->receive();
+        handle_events();
+        while (console_ && copy_console()) {
+        }
+        const double ran = seconds(Clock::now() - started_);
+        if (forced_) {
+            say("qemu {} after being forced to stop; the guest did not shut down cleanly", status.describe());
+            return 1;
+        }
+        if (!status.success()) {
+            say("qemu {} after {:.1f} s", status.describe(), ran);
+            return 1;
+        }
+        if (shutdown_reason_ == "guest-panic") {
+            say("the guest panicked; qemu exited after {:.1f} s", ran);
+            return 1;
+        }
+        if (shutdown_reason_ != "guest-shutdown")
+            say("qemu exited ({}) after {:.1f} s", shutdown_reason_.empty() ? "no reason given" : shutdown_reason_, ran);
+        else
+            say("qemu exited after {:.1f} s", ran);
+        return 0;
+    }
+
+    std::optional<Clock::time_point> next_deadline() const
+    {
+        switch (phase_) {
+        case Phase::PoweringDown: return std::min(deadline_, next_press_);
+        case Phase::Quitting:
+        case Phase::Terminating: return deadline_;
+        case Phase::Running:
+        case Phase::Killed: break;
+        }
+        return std::nullopt;
+    }
+
+    void on_signals()
+    {
+        for (int sig : signals_.take())
+            if (StopSignals::is_stop_request(sig))
+                request_stop(sig);
+    }
+
+    void request_stop(int sig)
+    {
+        switch (phase_) {
+        case Phase::Running:
+            phase_ = Phase::PoweringDown;
+            stop_requested_ = Clock::now();
+            deadline_ = stop_requested_ + opts_.stop_timeout;
+            say("SIG{}: stopping, pressing the ACPI power button (again every {:.0f} s, for up to {:.0f} s; "
+                "interrupt again to force)",
+                ::sigabbrev_np(sig), seconds(opts_.powerdown_interval), seconds(opts_.stop_timeout));
+            press_power_button();
+            break;
+        case Phase::PoweringDown:
+            say("stop requested again: making qemu quit now");
+            force_quit();
+            break;
+        case Phase::Quitting:
+            send_sigterm();
+            break;
+        case Phase::Terminating:
+            send_sigkill();
+            break;
+        case Phase::Killed:
+            break;
+        }
+    }
+
+    void on_timer()
+    {
+        const auto now = Clock::now();
+        switch (phase_) {
+        case Phase::PoweringDown:
+            if (now >= deadline_) {
+                say("the guest did not power off within {} s: making qemu quit", seconds(opts_.stop_timeout));
+                force_quit();
+            } else if (now >= next_press_) {
+                press_power_button();
+            }
+            break;
+        case Phase::Quitting:
+            if (now >= deadline_) {
+                say("qemu did not quit within {} s", seconds(opts_.escalation_grace));
+                send_sigterm();
+            }
+            break;
+        case Phase::Terminating:
+            if (now >= deadline_) {
+                say("qemu ignored SIGTERM for {} s", seconds(opts_.escalation_grace));
+                send_sigkill();
+            }
+            break;
+        case Phase::Running:
+        case Phase::Killed: break;
+        }
+    }
+
+    void press_power_button()
+    {
+        next_press_ = Clock::now() + opts_.powerdown_interval;
+        if (!qmp_->connected())
+            return;
+        const auto reply = qmp_->execute("system_powerdown", nullptr, opts_.escalation_grace);
+        if (!reply)
+            say("cannot press the power button: {}", qmp_->error());
+        else if (!reply->ok)
+            say("system_powerdown failed: {}", reply->error_desc);
+        handle_events();
+    }
+
+    void force_quit()
+    {
+        forced_ = true;
+        phase_ = Phase::Quitting;
+        deadline_ = Clock::now() + opts_.escalation_grace;
+        const auto reply = qmp_->connected() ? qmp_->execute("quit", nullptr, opts_.escalation_grace) : std::nullopt;
+        if (!reply || !reply->ok)
+            send_sigterm();
+        handle_events();
+    }
+
+    void send_sigterm()
+    {
+        forced_ = true;
+        say("sending SIGTERM to qemu");
+        phase_ = Phase::Terminating;
+        deadline_ = Clock::now() + opts_.escalation_grace;
+        qemu_->signal(SIGTERM);
+    }
+
+    void send_sigkill()
+    {
+        say("sending SIGKILL to qemu");
+        phase_ = Phase::Killed;
+        qemu_->signal(SIGKILL);
+    }
+
+    void on_qmp()
+    {
+        qmp_->receive();
+        handle_events();
+    }
+
+    void handle_events()
+    {
+        while (auto event = qmp_->pop_event()) {
+            const bool by_guest = event->data.value("guest", false);
+            if (event->name == "SHUTDOWN") {
+                shutdown_reason_ = event->data.value("reason", std::string());
+                if (shutdown_reason_ == "guest-shutdown" && phase_ == Phase::PoweringDown)
+                    say("guest powered off {:.2f} s after the stop request", seconds(Clock::now() - stop_requested_));
+                else if (shutdown_reason_ == "guest-shutdown")
+                    say("guest powered off");
+            } else if (event->name == "RESET" && by_guest) {
+                say("guest rebooted");
+            }
+        }
+    }
+
+    // Copies what the guest wrote; false when there was nothing (yet).
+    bool copy_console()
+    {
+        char buf[65536];
+        const ssize_t n = ::read(console_.get(), buf, sizeof buf);
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            return false;
+        if (n <= 0) {
+            console_.reset();
+            return false;
+        }
+        if (!write_all(opts_.console_out, buf, static_cast<size_t>(n))) {
+            say("cannot copy the console any more: {}", std::strerror(errno));
+            console_.reset();
+            return false;
+        }
+        return true;
+    }
+
+    const SuperviseOptions& opts_;
+    StopSignals& signals_;
+    std::ostream& log_;
+    std::optional<Process> qemu_;
+    std::optional<QmpClient> qmp_;
+    Fd console_;
+    Phase phase_ = Phase::Running;
+    bool forced_ = false;
+    std::string shutdown_reason_;
+    Clock::time_point started_, stop_requested_, deadline_, next_press_;
+};
+
+}  // namespace
+
+int supervise(const SuperviseOptions& options, StopSignals& signals, std::ostream& log)
+{
+    return Supervisor(options, signals, log).run();
+}
+
+}  // namespace ezkvm::runtime

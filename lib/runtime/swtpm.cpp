@@ -1,0 +1,90 @@
+#include "runtime/swtpm.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "runtime/unix_socket.hpp"
+
+namespace ezkvm::runtime {
+namespace {
+
+// A socket file left by a VM that did not stop cleanly is removed; anything
+// else in its place, or a socket somebody still answers on, is an error.
+bool clear_socket_path(const std::string& path, Diagnostics& diags)
+{
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0)
+        return true;
+    if (!S_ISSOCK(st.st_mode)) {
+        diags.error({}, "system.tpm.socket", fmt::format("{} is in the way of the TPM socket: it is not a socket", path),
+                    "remove it or choose another system.tpm.socket");
+        return false;
+    }
+    if (unix_socket_answers(path)) {
+        diags.error({}, "system.tpm.socket", fmt::format("the TPM socket {} is in use by another process", path),
+                    "stop the swtpm that listens there, or choose another system.tpm.socket");
+        return false;
+    }
+    ::unlink(path.c_str());
+    return true;
+}
+
+}  // namespace
+
+std::string swtpm_socket_path(const config::VmSpec& spec, const VmPaths& paths)
+{
+    return spec.system.tpm.socket.empty() ? paths.swtpm() : spec.system.tpm.socket;
+}
+
+std::optional<Swtpm> Swtpm::start(const config::VmSpec& spec, const VmPaths& paths, const Owner& owner,
+                                  Diagnostics& diags, const std::string& binary)
+{
+    const auto& tpm = spec.system.tpm;
+    const std::string socket = swtpm_socket_path(spec, paths);
+    if (!clear_socket_path(socket, diags))
+        return std::nullopt;
+    auto listening = listen_unix(socket, 0600);
+    if (!listening.fd) {
+        diags.error({}, "system.tpm", fmt::format("cannot listen on the TPM socket {}: {}", socket,
+                                                  std::strerror(listening.error)));
+        return std::nullopt;
+    }
+    if (!give_to(socket, owner, diags)) {
+        ::unlink(socket.c_str());
+        return std::nullopt;
+    }
+    std::vector<std::string> argv{binary, "socket"};
+    if (tpm.version == config::TpmVersion::V2_0)
+        argv.emplace_back("--tpm2");
+    argv.emplace_back("--tpmstate");
+    argv.push_back(tpm.disk.empty() ? fmt::format("dir={},mode=0600", paths.tpm_state())
+                                    : fmt::format("backend-uri=file://{}", tpm.disk));
+    argv.emplace_back("--ctrl");
+    argv.push_back(fmt::format("type=unixio,fd={}", listening.fd.get()));
+    argv.emplace_back("--terminate");
+
+    SpawnOptions options;
+    options.pass_fds = {listening.fd.get()};
+    auto started = spawn(argv, options);
+    if (!started.process) {
+        ::unlink(socket.c_str());
+        diags.error({}, "system.tpm", started.error, "install swtpm");
+        return std::nullopt;
+    }
+    return Swtpm(std::move(*started.process), socket);
+}
+
+ExitStatus Swtpm::stop(std::chrono::milliseconds grace)
+{
+    auto status = process_.wait_for(std::chrono::seconds(1));
+    if (!status)
+        status = process_.terminate(grace);
+    ::unlink(socket_.c_str());
+    return *status;
+}
+
+}  // namespace ezkvm::runtime

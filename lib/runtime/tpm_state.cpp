@@ -1,0 +1,106 @@
+// The software TPM's persistent state, manufactured once with swtpm_setup
+// (no EK certificates, so no swtpm-localca CA is involved). A state that
+// exists already holds the guest's keys: we look for it first so restarts
+// skip swtpm_setup, and --not-overwrite makes swtpm_setup itself refuse to
+// replace one we could not see (on a block device).
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "runtime/prepare_steps.hpp"
+#include "runtime/process.hpp"
+
+namespace ezkvm::runtime {
+namespace {
+
+bool exists(const std::string& path)
+{
+    struct stat st;
+    return ::lstat(path.c_str(), &st) == 0;
+}
+
+// Where the state lives: swtpm_setup's --tpmstate argument, and whether a state is already there.
+struct StateLocation {
+    std::string tpmstate;
+    bool present = false;
+};
+
+std::optional<StateLocation> locate_state(const PrepareInput& input, bool tpm2, Diagnostics& diags)
+{
+    const auto& tpm = input.spec->system.tpm;
+    if (tpm.disk.empty()) {
+        const std::string dir = input.paths.tpm_state();
+        if (!ensure_private_dir(dir, input.owner, diags))
+            return std::nullopt;
+        // swtpm's directory backend keeps everything that must persist in this one file.
+        const char* permall = tpm2 ? "/tpm2-00.permall" : "/tpm-00.permall";
+        return StateLocation{dir, exists(dir + permall)};
+    }
+    struct stat st;
+    if (::stat(tpm.disk.c_str(), &st) == 0)
+        // A block device can only be inspected by swtpm_setup itself.
+        return StateLocation{"file://" + tpm.disk, S_ISREG(st.st_mode) && st.st_size > 0};
+    const std::string dir = std::filesystem::path(tpm.disk).parent_path().string();
+    std::error_code ec;
+    if (!std::filesystem::is_directory(dir, ec)) {
+        diags.error({}, "system.tpm.disk",
+                    fmt::format("cannot create the TPM state file {}: its directory {} does not exist", tpm.disk, dir),
+                    fmt::format("create the directory (mkdir -p {}) or change system.tpm.disk", dir));
+        return std::nullopt;
+    }
+    return StateLocation{"file://" + tpm.disk, false};
+}
+
+bool give_state_to_owner(const PrepareInput& input, Diagnostics& diags)
+{
+    const auto& disk = input.spec->system.tpm.disk;
+    struct stat st;
+    if (!disk.empty())
+        return ::stat(disk.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || give_to(disk, input.owner, diags);
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(input.paths.tpm_state(), ec))
+        if (!give_to(entry.path().string(), input.owner, diags))
+            return false;
+    return true;
+}
+
+}  // namespace
+
+std::optional<Created> create_tpm_state(const PrepareInput& input, Diagnostics& diags)
+{
+    const auto& tpm = input.spec->system.tpm;
+    if (tpm.type != config::TpmType::Swtpm)
+        return std::nullopt;
+    const bool tpm2 = tpm.version == config::TpmVersion::V2_0;
+    const auto location = locate_state(input, tpm2, diags);
+    if (!location || location->present)
+        return std::nullopt;
+
+    std::vector<std::string> argv{input.swtpm_setup};
+    if (tpm2)
+        argv.emplace_back("--tpm2");
+    argv.insert(argv.end(), {"--tpmstate", location->tpmstate, "--not-overwrite"});
+    auto run = run_capture(argv);
+    if (!run.result || !run.result->status.success()) {
+        const std::string why = run.result ? fmt::format("swtpm_setup {}:\n{}", run.result->status.describe(),
+                                                         run.result->output)
+                                           : run.error;
+        diags.error({}, "system.tpm",
+                    fmt::format("cannot create the TPM state in {}: {}", location->tpmstate, why),
+                    "check that swtpm and swtpm-tools are installed and the location is writable");
+        return std::nullopt;
+    }
+    if (!give_state_to_owner(input, diags))
+        return std::nullopt;
+    // Only possible on a block device, where we could not look before.
+    if (run.result->output.find("Not overwriting existing state") != std::string::npos)
+        return std::nullopt;
+    const std::string path = tpm.disk.empty() ? input.paths.tpm_state() : tpm.disk;
+    return Created{tpm2 ? "TPM 2.0 state" : "TPM 1.2 state", path};
+}
+
+}  // namespace ezkvm::runtime
