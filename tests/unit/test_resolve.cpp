@@ -1,0 +1,138 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "config/resolve.hpp"
+
+using namespace ezkvm;
+using namespace ezkvm::config;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A throw-away EZKVM_ROOT with /etc/ezkvm and a shipped templates directory.
+struct FixtureRoot {
+    fs::path dir;
+    Environment env;
+
+    FixtureRoot()
+    {
+        dir = fs::temp_directory_path() / ("ezkvm-resolve-" + std::to_string(::getpid()) + "-" +
+                                           std::to_string(reinterpret_cast<uintptr_t>(this)));
+        fs::create_directories(dir / "etc/ezkvm/templates");
+        fs::create_directories(dir / "shipped");
+        env.root = dir.string();
+        env.scope = Scope::System;
+        env.config_dirs = {"/etc/ezkvm"};
+        env.template_dirs = {"/etc/ezkvm/templates"};
+        env.defaults_files = {"/etc/ezkvm/defaults.yaml"};
+        env.shipped_templates = (dir / "shipped").string();
+    }
+    ~FixtureRoot() { fs::remove_all(dir); }
+
+    void write(const std::string& relative, const std::string& text) const
+    {
+        std::ofstream(dir / relative) << text;
+    }
+};
+
+std::string errors_of(const Diagnostics& d)
+{
+    std::string out;
+    for (const auto& item : d.items())
+        out += item.str() + "\n";
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("template < defaults.yaml < VM file")
+{
+    FixtureRoot root;
+    root.write("shipped/base.yaml", "system:\n  memory: { max: 2G, balloon: no }\n  rtc: localtime\n");
+    root.write("etc/ezkvm/defaults.yaml", "system:\n  memory: { max: 3G }\n  rtc: utc\n");
+    root.write("etc/ezkvm/vm1.yaml", "general: { template: base }\nsystem:\n  memory: { max: 4G }\n");
+    Diagnostics d;
+    auto vm = load_vm("vm1", root.env, d);
+    REQUIRE(vm);
+    INFO(errors_of(d));
+    REQUIRE_FALSE(d.has_errors());
+    CHECK(vm->spec.system.memory.mib == 4096);
+    CHECK_FALSE(vm->spec.system.memory.balloon);          // from the template
+    CHECK(vm->spec.system.rtc == Rtc::Utc);               // defaults.yaml over the template
+    CHECK(vm->template_file == (root.dir / "shipped/base.yaml").string());
+}
+
+TEST_CASE("/etc/ezkvm/templates overrides the shipped template of the same name")
+{
+    FixtureRoot root;
+    root.write("shipped/base.yaml", "system:\n  rtc: localtime\n");
+    root.write("etc/ezkvm/templates/base.yaml", "system:\n  hyperv: yes\n");
+    root.write("etc/ezkvm/vm1.yaml", "general: { template: base }\n");
+    Diagnostics d;
+    auto vm = load_vm("vm1", root.env, d);
+    REQUIRE(vm);
+    REQUIRE_FALSE(d.has_errors());
+    CHECK(vm->spec.system.hyperv);
+    CHECK(vm->spec.system.rtc == Rtc::Utc);
+}
+
+TEST_CASE("templates can build on a template; a cycle is an error")
+{
+    FixtureRoot root;
+    root.write("shipped/windows.yaml", "system:\n  rtc: localtime\n");
+    root.write("shipped/windows-gaming.yaml", "general: { template: windows }\nsystem:\n  hyperv: yes\n");
+    root.write("etc/ezkvm/vm1.yaml", "general: { template: windows-gaming }\n");
+    Diagnostics d;
+    auto vm = load_vm("vm1", root.env, d);
+    REQUIRE(vm);
+    REQUIRE_FALSE(d.has_errors());
+    CHECK(vm->spec.system.hyperv);
+    CHECK(vm->spec.system.rtc == Rtc::LocalTime);
+
+    root.write("shipped/a.yaml", "general: { template: b }\n");
+    root.write("shipped/b.yaml", "general: { template: a }\n");
+    root.write("etc/ezkvm/vm2.yaml", "general: { template: a }\n");
+    Diagnostics d2;
+    load_vm("vm2", root.env, d2);
+    CHECK(errors_of(d2).find("template 'a' includes itself (through a -> b)") != std::string::npos);
+}
+
+TEST_CASE("an unknown template names the file position and suggests a near name")
+{
+    FixtureRoot root;
+    root.write("shipped/windows-11.yaml", "system:\n  hyperv: yes\n");
+    root.write("etc/ezkvm/vm1.yaml", "general:\n  template: windows-12\n");
+    Diagnostics d;
+    load_vm("vm1", root.env, d);
+    const std::string text = errors_of(d);
+    CHECK(text.find((root.dir / "etc/ezkvm/vm1.yaml").string() + ":2:13: error: general.template: no template named "
+                                                                 "'windows-12'") != std::string::npos);
+    CHECK(text.find("did you mean 'windows-11'?") != std::string::npos);
+}
+
+TEST_CASE("VMs are found by name in the config directory, with suggestions")
+{
+    FixtureRoot root;
+    root.write("etc/ezkvm/win11.yaml", "");
+    root.write("etc/ezkvm/defaults.yaml", "");
+    root.write("etc/ezkvm/notes.txt", "");
+    const auto files = find_vm_files(root.env);
+    REQUIRE(files.size() == 1);
+    CHECK(files[0].name == "win11");
+    CHECK(files[0].path == "/etc/ezkvm/win11.yaml");
+    Diagnostics d;
+    CHECK_FALSE(load_vm("win12", root.env, d));
+    CHECK(errors_of(d).find("no VM named 'win12'") != std::string::npos);
+    CHECK(errors_of(d).find("did you mean 'win11'?") != std::string::npos);
+}
+
+TEST_CASE("a file name that is not a valid VM name is rejected")
+{
+    FixtureRoot root;
+    root.write("etc/ezkvm/-bad.yaml", "");
+    Diagnostics d;
+    CHECK_FALSE(load_vm((root.dir / "etc/ezkvm/-bad.yaml").string(), root.env, d));
+    CHECK(errors_of(d).find("'-bad' is not a valid VM name") != std::string::npos);
+}
