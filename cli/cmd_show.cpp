@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -6,6 +7,7 @@
 #include "cli/report.hpp"
 #include "config/emit.hpp"
 #include "config/resolve.hpp"
+#include "units/generate.hpp"
 #include "util/shell_quote.hpp"
 #include "vm/planner.hpp"
 
@@ -17,6 +19,7 @@ struct ShowOptions {
     bool shell = false;
     bool json = false;
     bool resolved = false;
+    bool units = false;
 };
 
 void print_argv(const std::vector<std::string>& argv, const ShowOptions& opts)
@@ -34,6 +37,20 @@ void print_argv(const std::vector<std::string>& argv, const ShowOptions& opts)
     }
 }
 
+// The same files the generator writes, except that SourcePath= names the file as given.
+int print_units(config::LoadedVm& vm, const config::Environment& env, Scope scope, Diagnostics& diags)
+{
+    std::error_code ec;
+    if (auto absolute = std::filesystem::absolute(vm.source, ec); !ec)
+        vm.source = absolute.lexically_normal().string();
+    auto files = units::generate_vm_units(vm, env, units::installed_settings(scope), diags);
+    print_diagnostics(std::cerr, diags);
+    if (!files || diags.has_errors())
+        return exit_errors;
+    std::cout << units::render_listing(*files);
+    return exit_ok;
+}
+
 }  // namespace
 
 Action setup_show(CLI::App& app, const GlobalOptions& global)
@@ -44,8 +61,11 @@ Action setup_show(CLI::App& app, const GlobalOptions& global)
     auto* json = app.add_flag("--json", opts->json, "A JSON array of arguments");
     auto* resolved = app.add_flag("--resolved", opts->resolved,
                                   "The merged configuration (template < defaults < VM file) instead");
-    shell->excludes(json)->excludes(resolved);
-    json->excludes(resolved);
+    auto* units = app.add_flag("--units", opts->units,
+                               "The unit files ezkvm-generator writes for it instead (like its --dry-run)");
+    shell->excludes(json)->excludes(resolved)->excludes(units);
+    json->excludes(resolved)->excludes(units);
+    resolved->excludes(units);
     return [opts, &global] {
         const auto env = config::Environment::from_process(global.scope());
         Diagnostics diags;
@@ -55,6 +75,8 @@ Action setup_show(CLI::App& app, const GlobalOptions& global)
             std::cout << config::to_yaml(vm->merged);
             return exit_ok;
         }
+        if (vm && opts->units && !diags.has_errors())
+            return print_units(*vm, env, global.scope(), diags);
         std::optional<qemu::Plan> plan;
         if (vm && !diags.has_errors())
             plan = vm::plan_vm(*vm, env, vm::HostProblems::Errors, diags);

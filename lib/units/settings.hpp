@@ -1,0 +1,20 @@
+#pragma once
+// What the per-VM unit files need to know about the installation rather than
+// the VM: where the shipped units live and which binaries they run.
+#include <string>
+
+#include "util/vm_paths.hpp"
+
+namespace ezkvm::units {
+
+struct UnitSettings {
+    Scope scope = Scope::System;
+    std::string unit_dir;                        // holds ezkvm@.service: target of autostart links
+    std::string swtpm_binary = "/usr/bin/swtpm";
+    std::string default_user = "ezkvm";          // system VMs without general.user
+};
+
+// The settings of this build (its configured system or user unit directory).
+UnitSettings installed_settings(Scope scope);
+
+}  // namespace ezkvm::units

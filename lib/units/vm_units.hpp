@@ -1,0 +1,26 @@
+#pragma once
+// The unit files of one VM: drop-ins for the shipped ezkvm@.service (and for
+// the swtpm units when the VM has a software TPM) holding everything that
+// depends on the VM file, plus the autostart link. The generator and `ezkvm
+// show --units` both write exactly these. Pure: the same inputs give the same
+// bytes; every value from the VM file is escaped by unit_file.hpp.
+#include <string>
+#include <vector>
+
+#include "config/resolve.hpp"
+#include "qemu/plan.hpp"
+#include "units/generated_file.hpp"
+#include "units/settings.hpp"
+#include "util/vm_paths.hpp"
+
+namespace ezkvm::units {
+
+std::string vm_unit_name(const std::string& vm);      // ezkvm@<vm>.service
+std::string swtpm_service_name(const std::string& vm);  // ezkvm-swtpm@<vm>.service
+std::string swtpm_socket_name(const std::string& vm);   // ezkvm-swtpm@<vm>.socket
+
+// `plan` is the VM's plan and `paths` the paths it was planned with.
+std::vector<GeneratedFile> vm_unit_files(const config::LoadedVm& vm, const qemu::Plan& plan, const VmPaths& paths,
+                                         const UnitSettings& settings);
+
+}  // namespace ezkvm::units
