@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -48,6 +49,25 @@ std::optional<std::string> find_template(const std::string& name, const Environm
     return std::nullopt;
 }
 
+// Templates and defaults.yaml are shared by every VM the generator plans in
+// one run: each file is parsed once, its messages repeated for every VM.
+std::optional<Node> load_shared_file(const std::string& path, Diagnostics& diags)
+{
+    struct Cached {
+        std::optional<Node> tree;
+        Diagnostics messages;
+    };
+    static std::map<std::string, Cached> cache;
+    auto it = cache.find(path);
+    if (it == cache.end()) {
+        Cached entry;
+        entry.tree = load_yaml_file(path, path, entry.messages);
+        it = cache.emplace(path, std::move(entry)).first;
+    }
+    diags.append(it->second.messages);
+    return it->second.tree;
+}
+
 // The scalar at general.template, if any.
 const Node* template_node(const Node& root)
 {
@@ -87,7 +107,7 @@ std::optional<Node> load_template_chain(const Node& ref, const Environment& env,
         }
         if (first_file.empty())
             first_file = *path;
-        auto tree = load_yaml_file(*path, *path, diags);
+        auto tree = load_shared_file(*path, diags);
         if (!tree)
             return std::nullopt;
         chain.push_back(std::move(*tree));
@@ -166,7 +186,7 @@ std::optional<LoadedVm> load_vm_file(const std::string& real_path, const std::st
         std::error_code ec;
         if (!fs::exists(real, ec))
             continue;
-        auto tree = load_yaml_file(real, real, diags);
+        auto tree = load_shared_file(real, diags);
         if (tree)
             merge_into(site, *tree);
     }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "firmware/descriptor.hpp"
@@ -43,7 +44,7 @@ std::optional<std::string> read_text(const std::string& path, std::string& error
 }
 
 // Every descriptor in force, in priority order; broken ones are skipped with a warning.
-std::vector<Candidate> load_candidates(const Sources& sources, Diagnostics& diags)
+std::vector<Candidate> read_candidates(const Sources& sources, Diagnostics& diags)
 {
     std::vector<Candidate> out;
     for (FoundDescriptor& file : discover(sources, diags)) {
@@ -59,6 +60,26 @@ std::vector<Candidate> load_candidates(const Sources& sources, Diagnostics& diag
         out.push_back({std::move(file), std::move(*descriptor)});
     }
     return out;
+}
+
+// The generator plans every VM in one process: descriptors are read once per
+// set of sources, and their warnings repeated for each VM that uses them.
+const std::vector<Candidate>& load_candidates(const Sources& sources, Diagnostics& diags)
+{
+    struct Cached {
+        std::vector<Candidate> candidates;
+        Diagnostics warnings;
+    };
+    static std::map<std::string, Cached> cache;
+    const std::string key = sources.root + '\n' + fmt::format("{}", fmt::join(sources.directories, "\n"));
+    auto it = cache.find(key);
+    if (it == cache.end()) {
+        Cached entry;
+        entry.candidates = read_candidates(sources, entry.warnings);
+        it = cache.emplace(key, std::move(entry)).first;
+    }
+    diags.append(it->second.warnings);
+    return it->second.candidates;
 }
 
 // How well a descriptor fits the VM: nullopt when it does not, lower is better.
@@ -155,7 +176,7 @@ std::optional<Firmware> select(const config::VmSpec& spec, const Sources& source
         return std::nullopt;
 
     std::vector<std::pair<int, const Candidate*>> fitting;
-    const std::vector<Candidate> candidates = load_candidates(sources, diags);
+    const std::vector<Candidate>& candidates = load_candidates(sources, diags);
     for (const Candidate& c : candidates)
         if (std::optional<int> r = rank(c.descriptor, system))
             fitting.emplace_back(*r, &c);

@@ -18,8 +18,10 @@ struct FixtureRoot {
 
     FixtureRoot()
     {
-        dir = fs::temp_directory_path() / ("ezkvm-resolve-" + std::to_string(::getpid()) + "-" +
-                                           std::to_string(reinterpret_cast<uintptr_t>(this)));
+        // Unique per fixture: parsed templates are cached by path for the whole process.
+        static int counter = 0;
+        dir = fs::temp_directory_path() /
+              ("ezkvm-resolve-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
         fs::create_directories(dir / "etc/ezkvm/templates");
         fs::create_directories(dir / "shipped");
         env.root = dir.string();
