@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "runtime/graceful_stop.hpp"
 #include "runtime/process.hpp"
 #include "runtime/qmp.hpp"
 #include "runtime/unix_socket.hpp"
@@ -56,9 +57,6 @@ public:
     }
 
 private:
-    // Stop phases, in the order they escalate.
-    enum class Phase { Running, PoweringDown, Quitting, Terminating, Killed };
-
     template <typename... Args>
     void say(fmt::format_string<Args...> format, Args&&... args)
     {
@@ -96,6 +94,9 @@ private:
             return false;
         }
         qmp_ = std::move(connected.client);
+        stop_.emplace(&*qmp_, [this](int sig) { qemu_->signal(sig); },
+                      StopTiming{opts_.stop_timeout, opts_.powerdown_interval, opts_.escalation_grace},
+                      [this](const std::string& message) { say("{}", message); });
         if (console) {
             auto socket = connect_unix(opts_.console_socket);
             if (!socket.fd)
@@ -120,7 +121,7 @@ private:
             pollfd fds[4] = {{signals_.fd(), POLLIN, 0}, {qemu_->pidfd(), POLLIN, 0},
                              {qmp_->connected() ? qmp_->fd() : -1, POLLIN, 0}, {console_.get(), POLLIN, 0}};
             int timeout = -1;
-            if (auto deadline = next_deadline()) {
+            if (auto deadline = stop_->next_deadline()) {
                 const auto left = std::chrono::ceil<milliseconds>(*deadline - Clock::now());
                 timeout = static_cast<int>(std::max<long long>(0, left.count()));
             }
@@ -135,7 +136,7 @@ private:
             if (fds[1].revents)
                 qemu_->try_wait();
             else
-                on_timer();
+                stop_->on_timer();
         }
     }
 
@@ -148,7 +149,7 @@ private:
         while (console_ && copy_console()) {
         }
         const double ran = seconds(Clock::now() - started_);
-        if (forced_) {
+        if (stop_->forced()) {
             say("qemu {} after being forced to stop; the guest did not shut down cleanly", status.describe());
             return 1;
         }
@@ -167,18 +168,6 @@ private:
         return 0;
     }
 
-    std::optional<Clock::time_point> next_deadline() const
-    {
-        switch (phase_) {
-        case Phase::PoweringDown: return std::min(deadline_, next_press_);
-        case Phase::Quitting:
-        case Phase::Terminating: return deadline_;
-        case Phase::Running:
-        case Phase::Killed: break;
-        }
-        return std::nullopt;
-    }
-
     void on_signals()
     {
         for (int sig : signals_.take())
@@ -188,98 +177,14 @@ private:
 
     void request_stop(int sig)
     {
-        switch (phase_) {
-        case Phase::Running:
-            phase_ = Phase::PoweringDown;
-            stop_requested_ = Clock::now();
-            deadline_ = stop_requested_ + opts_.stop_timeout;
+        if (!stop_->requested())
             say("SIG{}: stopping, pressing the ACPI power button (again every {:.0f} s, for up to {:.0f} s; "
                 "interrupt again to force)",
                 ::sigabbrev_np(sig), seconds(opts_.powerdown_interval), seconds(opts_.stop_timeout));
-            press_power_button();
-            break;
-        case Phase::PoweringDown:
+        else if (stop_->powering_down())
             say("stop requested again: making qemu quit now");
-            force_quit();
-            break;
-        case Phase::Quitting:
-            send_sigterm();
-            break;
-        case Phase::Terminating:
-            send_sigkill();
-            break;
-        case Phase::Killed:
-            break;
-        }
-    }
-
-    void on_timer()
-    {
-        const auto now = Clock::now();
-        switch (phase_) {
-        case Phase::PoweringDown:
-            if (now >= deadline_) {
-                say("the guest did not power off within {} s: making qemu quit", seconds(opts_.stop_timeout));
-                force_quit();
-            } else if (now >= next_press_) {
-                press_power_button();
-            }
-            break;
-        case Phase::Quitting:
-            if (now >= deadline_) {
-                say("qemu did not quit within {} s", seconds(opts_.escalation_grace));
-                send_sigterm();
-            }
-            break;
-        case Phase::Terminating:
-            if (now >= deadline_) {
-                say("qemu ignored SIGTERM for {} s", seconds(opts_.escalation_grace));
-                send_sigkill();
-            }
-            break;
-        case Phase::Running:
-        case Phase::Killed: break;
-        }
-    }
-
-    void press_power_button()
-    {
-        next_press_ = Clock::now() + opts_.powerdown_interval;
-        if (!qmp_->connected())
-            return;
-        const auto reply = qmp_->execute("system_powerdown", nullptr, opts_.escalation_grace);
-        if (!reply)
-            say("cannot press the power button: {}", qmp_->error());
-        else if (!reply->ok)
-            say("system_powerdown failed: {}", reply->error_desc);
+        stop_->request();
         handle_events();
-    }
-
-    void force_quit()
-    {
-        forced_ = true;
-        phase_ = Phase::Quitting;
-        deadline_ = Clock::now() + opts_.escalation_grace;
-        const auto reply = qmp_->connected() ? qmp_->execute("quit", nullptr, opts_.escalation_grace) : std::nullopt;
-        if (!reply || !reply->ok)
-            send_sigterm();
-        handle_events();
-    }
-
-    void send_sigterm()
-    {
-        forced_ = true;
-        say("sending SIGTERM to qemu");
-        phase_ = Phase::Terminating;
-        deadline_ = Clock::now() + opts_.escalation_grace;
-        qemu_->signal(SIGTERM);
-    }
-
-    void send_sigkill()
-    {
-        say("sending SIGKILL to qemu");
-        phase_ = Phase::Killed;
-        qemu_->signal(SIGKILL);
     }
 
     void on_qmp()
@@ -294,8 +199,9 @@ private:
             const bool by_guest = event->data.value("guest", false);
             if (event->name == "SHUTDOWN") {
                 shutdown_reason_ = event->data.value("reason", std::string());
-                if (shutdown_reason_ == "guest-shutdown" && phase_ == Phase::PoweringDown)
-                    say("guest powered off {:.2f} s after the stop request", seconds(Clock::now() - stop_requested_));
+                if (shutdown_reason_ == "guest-shutdown" && stop_->powering_down())
+                    say("guest powered off {:.2f} s after the stop request",
+                        seconds(Clock::now() - stop_->requested_at()));
                 else if (shutdown_reason_ == "guest-shutdown")
                     say("guest powered off");
             } else if (event->name == "RESET" && by_guest) {
@@ -328,11 +234,10 @@ private:
     std::ostream& log_;
     std::optional<Process> qemu_;
     std::optional<QmpClient> qmp_;
+    std::optional<GracefulStop> stop_;
     Fd console_;
-    Phase phase_ = Phase::Running;
-    bool forced_ = false;
     std::string shutdown_reason_;
-    Clock::time_point started_, stop_requested_, deadline_, next_press_;
+    Clock::time_point started_;
 };
 
 }  // namespace

@@ -1,8 +1,7 @@
 #pragma once
 // Runs qemu in the foreground (`ezkvm run`): starts it, talks QMP, and turns
-// SIGINT/SIGTERM/SIGHUP into a graceful stop — the ACPI power button, pressed
-// again every few seconds (a press before the guest's ACPI handler runs is
-// lost), then after the stop timeout QMP `quit`, SIGTERM, SIGKILL.
+// SIGINT/SIGTERM/SIGHUP into a graceful stop (graceful_stop.hpp: the ACPI power
+// button, repeated, then after the stop timeout QMP `quit`, SIGTERM, SIGKILL).
 #include <unistd.h>
 
 #include <chrono>

@@ -2,10 +2,14 @@
 // (no EK certificates, so no swtpm-localca CA is involved). A state that
 // exists already holds the guest's keys: we look for it first so restarts
 // skip swtpm_setup, and --not-overwrite makes swtpm_setup itself refuse to
-// replace one we could not see (on a block device).
+// replace one we could not see (on a block device). When root prepares a VM
+// of another user, swtpm_setup runs as that user (--runas): root never writes
+// into a directory the VM's user controls.
 #include <cerrno>
 #include <cstring>
+#include <fcntl.h>
 #include <filesystem>
+#include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -55,6 +59,35 @@ std::optional<StateLocation> locate_state(const PrepareInput& input, bool tpm2, 
     return StateLocation{"file://" + tpm.disk, false};
 }
 
+// The user swtpm_setup must run as; "" to stay who we are.
+std::optional<std::string> runas_user(const Owner& owner, Diagnostics& diags)
+{
+    if (::geteuid() != 0 || owner.uid == 0)
+        return std::string();
+    const passwd* user = ::getpwuid(owner.uid);
+    if (!user) {
+        diags.error({}, "system.tpm", fmt::format("cannot create the TPM state: no user has uid {}", owner.uid));
+        return std::nullopt;
+    }
+    return std::string(user->pw_name);
+}
+
+// swtpm_setup running as the owner cannot create a file in a directory of
+// root's: the empty file is made for it (an empty file counts as no state).
+bool create_empty_state_file(const std::string& path, const Owner& owner, Diagnostics& diags)
+{
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        if (errno == EEXIST)
+            return true;
+        diags.error({}, "system.tpm.disk", fmt::format("cannot create the TPM state file {}: {}", path,
+                                                       std::strerror(errno)));
+        return false;
+    }
+    ::close(fd);
+    return give_to(path, owner, diags);
+}
+
 bool give_state_to_owner(const PrepareInput& input, Diagnostics& diags)
 {
     const auto& disk = input.spec->system.tpm.disk;
@@ -79,11 +112,18 @@ std::optional<Created> create_tpm_state(const PrepareInput& input, Diagnostics& 
     const auto location = locate_state(input, tpm2, diags);
     if (!location || location->present)
         return std::nullopt;
+    const auto runas = runas_user(input.owner, diags);
+    if (!runas)
+        return std::nullopt;
+    if (!runas->empty() && !tpm.disk.empty() && !create_empty_state_file(tpm.disk, input.owner, diags))
+        return std::nullopt;
 
     std::vector<std::string> argv{input.swtpm_setup};
     if (tpm2)
         argv.emplace_back("--tpm2");
     argv.insert(argv.end(), {"--tpmstate", location->tpmstate, "--not-overwrite"});
+    if (!runas->empty())
+        argv.insert(argv.end(), {"--runas", *runas});
     auto run = run_capture(argv);
     if (!run.result || !run.result->status.success()) {
         const std::string why = run.result ? fmt::format("swtpm_setup {}:\n{}", run.result->status.describe(),

@@ -124,6 +124,15 @@ void add_vm_access(UnitFile& unit, const config::VmSpec& spec, const qemu::Plan&
     access.add_to(unit, "Service");
 }
 
+// qemu starts paused (-S): the unit's ExecStartPost= (ezkvm-helper wait-ready)
+// connects the serial console to the journal first, so no early output is
+// lost, then resumes the guest.
+std::vector<std::string> paused(std::vector<std::string> argv)
+{
+    argv.insert(argv.begin() + 1, "-S");
+    return argv;
+}
+
 GeneratedFile vm_dropin(const config::LoadedVm& vm, const qemu::Plan& plan, const VmPaths& paths,
                         const UnitSettings& settings)
 {
@@ -152,7 +161,7 @@ GeneratedFile vm_dropin(const config::LoadedVm& vm, const qemu::Plan& plan, cons
 
     if (system)
         unit.add("Service", "User", escape_value(vm_user(spec, settings)));
-    unit.add("Service", "ExecStart", escape_command(plan.argv));
+    unit.add("Service", "ExecStart", escape_command(paused(plan.argv)));
     unit.add("Service", "TimeoutStopSec", std::to_string(spec.general.stop_timeout + stop_grace_seconds));
     std::vector<std::string> credentials;
     for (const auto* name : {&spec.spice.password_credential, &spec.vnc.password_credential})

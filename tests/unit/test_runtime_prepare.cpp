@@ -285,6 +285,7 @@ TEST_CASE("what prepare creates belongs to the VM's user", "[runtime][prepare][s
     if (::geteuid() != 0)
         return;  // giving files away needs root
     Fixture f;
+    ::chmod(f.dir.path().c_str(), 0755);  // swtpm_setup runs as the VM's user and must reach its state
     f.input.owner = Owner{65534, 65534};
     f.spec.system.bios.type = config::FirmwareType::Ovmf;
     f.input.vars_template = f.dir / "OVMF_VARS_4M.fd";

@@ -121,7 +121,7 @@ RequiresMountsFor=/srv/iso/debian.iso
 
 [Service]
 User=ezkvm
-ExecStart=/usr/bin/qemu-system-x86_64 -name guest=web -drive file=/srv/vms/web-data.qcow2
+ExecStart=/usr/bin/qemu-system-x86_64 -S -name guest=web -drive file=/srv/vms/web-data.qcow2
 TimeoutStopSec=120
 DeviceAllow=/dev/vm1/web-root rw
 ReadWritePaths=-/srv/vms
@@ -249,7 +249,7 @@ vnc: { port: 5901, addr: 0.0.0.0, password_credential: vnc-pw }
     const std::string service_part = service.substr(service.find("[Service]"));
     CHECK(service_part == R"([Service]
 User=ezkvm
-ExecStart=/usr/bin/qemu-system-x86_64
+ExecStart=/usr/bin/qemu-system-x86_64 -S
 TimeoutStopSec=150
 LoadCredential=vnc-pw
 DeviceAllow=/dev/sr0 r
@@ -287,7 +287,7 @@ storage:
     // A trailing backslash would continue the line into the next setting.
     CHECK(text.find("Description=ezkvm VM evil: 100%% $USER \"quoted\" %%i \\ \n") != std::string::npos);
     CHECK(text.find("RequiresMountsFor=\"/srv/my vms/%%i $HOME \\\"x\\\" \\\\\"\n") != std::string::npos);
-    CHECK(text.find("ExecStart=/usr/bin/qemu-system-x86_64 -drive \"file=/srv/my vms/%%i $$HOME \\\"x\\\" "
+    CHECK(text.find("ExecStart=/usr/bin/qemu-system-x86_64 -S -drive \"file=/srv/my vms/%%i $$HOME \\\"x\\\" "
                     "\\\\,format=raw\"\n") != std::string::npos);
     CHECK(text.find("ReadWritePaths=\"-/srv/my vms/%%i $HOME \\\"x\\\" \"\n") == std::string::npos);
     CHECK(text.find("ReadWritePaths=\"-/srv/my vms\"\n") != std::string::npos);

@@ -1,0 +1,66 @@
+#pragma once
+// ezkvm-helper: what the shipped ezkvm@.service runs around qemu. One verb per
+// file; this header holds what they share.
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "config/resolve.hpp"
+#include "runtime/fd.hpp"
+#include "util/diagnostic.hpp"
+#include "util/vm_paths.hpp"
+
+namespace ezkvm::helper {
+
+struct Invocation {
+    Scope scope = Scope::System;
+    std::string verb;
+    std::string vm;               // the unit's instance name
+    std::optional<int> console_fd;  // console-log: qemu's console, connected by wait-ready
+};
+
+int prepare(const Invocation& inv);
+int wait_ready(const Invocation& inv);
+int stop(const Invocation& inv);
+int console_log(const Invocation& inv);
+
+// One line to stderr, which systemd sends to the unit's journal.
+template <typename... Args>
+void say(fmt::format_string<Args...> format, Args&&... args)
+{
+    fmt::print(stderr, "{}\n", fmt::format(format, std::forward<Args>(args)...));
+    std::fflush(stderr);
+}
+
+void print_diagnostics(const Diagnostics& diags);
+
+// Loads the VM file of `inv.vm` the way the CLI does; problems are printed.
+std::optional<config::LoadedVm> load(const Invocation& inv, const config::Environment& env);
+
+// A process that is not our child, watched through a pidfd.
+struct WatchedProcess {
+    pid_t pid = 0;
+    runtime::Fd pidfd;  // readable once the process has exited
+
+    bool exited() const;
+    // Waits at most `timeout` for it to exit; whether it did.
+    bool wait_for(std::chrono::milliseconds timeout) const;
+    void signal(int sig) const;
+};
+
+// nullopt when no process has that pid.
+std::optional<WatchedProcess> watch(pid_t pid);
+
+// qemu, the unit's main process, as systemd names it in $MAINPID for
+// ExecStartPost= and ExecStop=; nullopt when it is unset (qemu has exited already).
+std::optional<WatchedProcess> main_process();
+
+// Where console-log records its pid, so stop can let it copy the guest's last words.
+std::string console_log_pidfile(const VmPaths& paths);
+
+}  // namespace ezkvm::helper

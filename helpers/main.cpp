@@ -1,0 +1,68 @@
+// ezkvm-helper: the steps of ezkvm@.service around qemu (see units/*/ezkvm@.service.in):
+//   prepare     ExecStartPre=+  directories, UEFI variables, disks, TPM state, owned by the VM's user
+//   wait-ready  ExecStartPost=  starts console-log, resumes the paused VM, returns once QMP says running
+//   stop        ExecStop=       ACPI power button (repeated), stop timeout, quit
+//   console-log                 the guest's console to the journal and to console-attach.sock
+// --user: the VM is a user VM ($XDG_CONFIG_HOME/ezkvm, $XDG_RUNTIME_DIR/ezkvm).
+#include <cstdio>
+#include <string_view>
+#include <vector>
+
+#include "helpers/helper.hpp"
+
+using namespace ezkvm;
+
+namespace {
+
+constexpr int exit_usage = 2;
+constexpr std::string_view console_fd_option = "--console-fd=";
+
+constexpr const char* usage =
+    "usage: ezkvm-helper [--user] prepare|wait-ready|stop VM\n"
+    "       ezkvm-helper [--user] console-log [--console-fd=N] VM\n";
+
+std::optional<helper::Invocation> parse(std::vector<std::string_view> args)
+{
+    helper::Invocation inv;
+    if (!args.empty() && args.front() == "--user") {
+        inv.scope = Scope::User;
+        args.erase(args.begin());
+    }
+    if (args.size() == 3 && args[0] == "console-log" && args[1].starts_with(console_fd_option)) {
+        const auto number = args[1].substr(console_fd_option.size());
+        int fd = 0;
+        for (char c : number) {
+            if (c < '0' || c > '9')
+                return std::nullopt;
+            fd = fd * 10 + (c - '0');
+        }
+        if (number.empty() || fd < 3)
+            return std::nullopt;
+        inv.console_fd = fd;
+        args.erase(args.begin() + 1);
+    }
+    if (args.size() != 2 || args[1].empty() || args[1].starts_with('-'))
+        return std::nullopt;
+    inv.verb = args[0];
+    inv.vm = args[1];
+    return inv;
+}
+
+}  // namespace
+
+int main(int argc, char** argv)
+{
+    const auto inv = parse(std::vector<std::string_view>(argv + 1, argv + argc));
+    if (inv) {
+        if (inv->verb == "prepare")
+            return helper::prepare(*inv);
+        if (inv->verb == "wait-ready")
+            return helper::wait_ready(*inv);
+        if (inv->verb == "stop")
+            return helper::stop(*inv);
+        if (inv->verb == "console-log")
+            return helper::console_log(*inv);
+    }
+    std::fputs(usage, stderr);
+    return exit_usage;
+}

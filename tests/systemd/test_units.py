@@ -1,0 +1,466 @@
+#!/usr/bin/env python3
+"""ezkvm's generator and shipped units in a real systemd 252 (container.py), installed by
+`meson install --destdir` of the build under test and bind-mounted into the container.
+
+In one container: the generator on daemon-reload with a bad file among good ones,
+systemd-analyze verify of every generated unit, `systemctl start ezkvm@demo` (the test guest
+with OVMF and a TPM 2.0 under TCG) returning once QMP says running, qemu and swtpm running
+as ezkvm, the guest's console in the unit's journal and on console-attach.sock,
+systemd-analyze security scores, `systemctl stop` through ACPI, a guest that ignores ACPI
+stopped after its stop timeout, kill -9 of qemu. In a second one, booted with a VM file
+already in /etc/ezkvm: the generator at boot and an autostart VM running after boot.
+
+usage: test_units.py BUILD_DIR   (a build configured with --prefix=/usr or /usr/local)
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "boot"))
+from container import Container, ContainerError, build_root  # noqa: E402
+from harness import Checks, guest_paths, parse_report  # noqa: E402
+
+GUEST_DIR = "/var/cache/ezkvm-test/guest"  # where the test guest is bound in the container
+# systemd searches both for units, generators, sysusers.d and tmpfiles.d.
+SUPPORTED_PREFIXES = ("/usr", "/usr/local")
+# The guest under TCG inside a container on a loaded machine: generous.
+REPORT_TIMEOUT = 300
+SECURITY_TARGET = 1.5
+
+DEMO_YAML = f"""\
+# Like etc/examples/demo.yaml, under TCG.
+general:
+  description: ezkvm test guest
+  accel: tcg
+  stop_timeout: 60
+system:
+  chipset: {{ type: q35 }}
+  bios: {{ type: ovmf }}
+  cpu: {{ cores: 1 }}
+  memory: {{ max: 256M }}
+  tpm: {{ type: swtpm, version: "2.0" }}
+  kernel:
+    image: {GUEST_DIR}/vmlinuz
+    initrd: {GUEST_DIR}/initrd.img
+    cmdline: console=ttyS0 quiet
+gpu: {{ type: none }}
+display: {{ type: none }}
+storage:
+  - {{ type: virtio-blk, file: /var/lib/ezkvm/demo/data.qcow2, create: yes, size: 64M, serial: EZKVM-DEMO }}
+network:
+  - {{ type: user, mac: "52:54:00:12:34:56" }}
+"""
+
+# SeaBIOS and no TPM: boots fastest.
+SMALL_YAML = """\
+general:
+  accel: tcg
+  stop_timeout: {stop_timeout}
+  autostart: {autostart}
+system:
+  bios: {{ type: seabios }}
+  memory: {{ max: 256M }}
+  kernel:
+    image: {guest}/vmlinuz
+    initrd: {guest}/initrd.img
+    cmdline: console=ttyS0 quiet{cmdline}
+gpu: {{ type: none }}
+display: {{ type: none }}
+"""
+
+STUBBORN_YAML = SMALL_YAML.format(stop_timeout=5, autostart="no", guest=GUEST_DIR,
+                                  cmdline=" ezkvm.ignore_acpi=1")
+AUTOSTART_YAML = SMALL_YAML.format(stop_timeout=30, autostart="yes", guest=GUEST_DIR, cmdline="")
+
+BROKEN_YAML = """\
+system:
+  memory:
+    max: 1G
+    baloon: yes
+"""
+BROKEN_ERROR = "/etc/ezkvm/broken.yaml:4:5: error: system.memory.baloon: unknown key"
+
+# Prints qemu's run state from its QMP socket (run inside the container).
+QMP_STATUS = """
+import json, socket, sys
+sock = socket.socket(socket.AF_UNIX)
+sock.connect(sys.argv[1])
+stream = sock.makefile("rw")
+def reply():
+    while True:
+        message = json.loads(stream.readline())
+        if "event" not in message:
+            return message
+reply()
+stream.write(json.dumps({"execute": "qmp_capabilities"}) + "\\n"); stream.flush()
+reply()
+stream.write(json.dumps({"execute": "query-status"}) + "\\n"); stream.flush()
+print(reply()["return"]["status"])
+"""
+
+# Attaches to console-attach.sock as `ezkvm console` would and prints what comes until EOF.
+CONSOLE_READER = """
+import socket, sys
+sock = socket.socket(socket.AF_UNIX)
+sock.connect(sys.argv[1])
+print("attached", flush=True)
+while True:
+    data = sock.recv(65536)
+    if not data:
+        break
+    sys.stdout.write(data.decode(errors="replace").replace("\\r", ""))
+    sys.stdout.flush()
+print("console closed", flush=True)
+"""
+
+
+class Timer:
+    def __init__(self):
+        self.started = time.monotonic()
+
+    @property
+    def seconds(self):
+        return time.monotonic() - self.started
+
+
+def wait_until(predicate, timeout, interval=0.2):
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(interval)
+
+
+# --- installation ----------------------------------------------------------------------
+
+def build_prefix(build_dir):
+    result = subprocess.run(["meson", "introspect", str(build_dir), "--buildoptions"],
+                            stdout=subprocess.PIPE, text=True, check=True)
+    return next(o["value"] for o in json.loads(result.stdout) if o["name"] == "prefix")
+
+
+def install(build_dir, destdir):
+    subprocess.run(["meson", "install", "-C", str(build_dir), "--no-rebuild", "--quiet",
+                    "--destdir", str(destdir)], stdout=subprocess.DEVNULL, check=True)
+
+
+def install_binds(destdir, root):
+    """(host path, container path) read-only binds that put the installed tree into the
+    container: whole directories where the root has none, else file by file. Symlinks are
+    bound as the file they point to (their absolute targets only exist in the container)."""
+    binds = []
+
+    def walk(host):
+        inside = "/" + str(host.relative_to(destdir))
+        if host.is_symlink():
+            target = Path(os.readlink(host))
+            target = destdir / target.relative_to("/") if target.is_absolute() else host.parent / target
+            binds.append((target.resolve(), inside))
+        elif not (root / inside.lstrip("/")).exists():
+            binds.append((host, inside))
+        elif host.is_dir():
+            for entry in sorted(host.iterdir()):
+                walk(entry)
+        else:
+            binds.append((host, inside))
+
+    for entry in sorted(destdir.iterdir()):
+        walk(entry)
+    return binds
+
+
+# --- helpers inside the container -------------------------------------------------------
+
+def prop(box, unit, name):
+    return box.systemctl("show", "-P", name, unit).stdout.strip()
+
+
+def process_user(box, pid):
+    if not pid or pid == "0":
+        return None
+    return box.run(["ps", "-o", "user=", "-p", pid], check=False).stdout.strip() or None
+
+
+def qmp_status(box, vm):
+    result = box.run(["python3", "/usr/local/lib/ezkvm-test/qmp-status.py", f"/run/ezkvm/{vm}/qmp.sock"],
+                     check=False, timeout=30)
+    return result.stdout.strip() or result.stderr.strip()
+
+
+def generator_log(box):
+    """What ezkvm-generator wrote to /dev/kmsg. A container has none (PID 1's stderr, the
+    fallback, is /dev/null there): check_generator puts a plain file in its place."""
+    return box.host_path("/dev/kmsg").read_text(errors="replace")
+
+
+def manager_log(box):
+    return box.run(["journalctl", "-b", "--no-pager", "-o", "cat"], check=False).stdout
+
+
+def security_score(box, unit):
+    output = box.run(["systemd-analyze", "security", "--no-pager", unit], check=False).stdout
+    match = re.search(r"Overall exposure level for \S+: ([0-9.]+) (\S+)", output)
+    return (float(match.group(1)), match.group(2), output) if match else (None, None, output)
+
+
+# --- the steps ---------------------------------------------------------------------------
+
+def check_setup(checks, box):
+    box.run(["systemd-sysusers"])
+    box.run(["systemd-tmpfiles", "--create"])
+    ids = box.run(["id", "ezkvm"], check=False).stdout
+    checks.check("sysusers.d creates user ezkvm in group kvm", "(kvm)" in ids, ids)
+    mode = box.run(["stat", "-c", "%a %U", "/run/ezkvm", "/var/lib/ezkvm"], check=False).stdout.split("\n")
+    checks.check("tmpfiles.d creates /run/ezkvm and /var/lib/ezkvm", mode[:2] == ["755 root", "755 root"], mode)
+    box.write_file("/usr/local/lib/ezkvm-test/qmp-status.py", QMP_STATUS)
+    box.write_file("/usr/local/lib/ezkvm-test/console-reader.py", CONSOLE_READER)
+
+
+def check_generator(checks, box, times):
+    box.write_file("/etc/ezkvm/demo.yaml", DEMO_YAML)
+    box.write_file("/etc/ezkvm/stubborn.yaml", STUBBORN_YAML)
+    box.write_file("/etc/ezkvm/broken.yaml", BROKEN_YAML)
+    box.write_file("/dev/kmsg", "")
+    timer = Timer()
+    box.systemctl("daemon-reload")
+    times["daemon-reload with 3 VM files"] = timer.seconds
+    generated = box.run("cd /run/systemd/generator && find . -path './ezkvm*' | sort", check=False).stdout
+    for unit in ("ezkvm@demo.service.d", "ezkvm-swtpm@demo.service.d", "ezkvm-swtpm@demo.socket.d",
+                 "ezkvm@stubborn.service.d"):
+        checks.check(f"generator wrote {unit}/50-ezkvm.conf", f"./{unit}/50-ezkvm.conf" in generated, generated)
+    checks.check("no units for the bad file", "broken" not in generated, generated)
+    checks.check("no swtpm units for a VM without TPM", "ezkvm-swtpm@stubborn" not in generated, generated)
+    source = prop(box, "ezkvm@demo.service", "SourcePath")
+    checks.check("SourcePath= names the VM file", source == "/etc/ezkvm/demo.yaml", source)
+    log = generator_log(box)
+    checks.check("the bad file is logged with file:line:col at error priority",
+                 "<3>ezkvm-generator[" in log and f"]: {BROKEN_ERROR}" in log, log)
+    checks.check("the skipped VM is logged", "no units for VM 'broken'" in log, log)
+    failed = wait_until(lambda: "ezkvm-generator failed with exit status 1" in manager_log(box), 10)
+    checks.check("systemd notes the generator's exit status", failed, manager_log(box)[-2000:])
+
+
+def check_verify(checks, box):
+    units = box.run("cd /run/systemd/generator && ls -d ezkvm*@*.d | sed 's/\\.d$//' | sort",
+                    check=False).stdout.split()
+    checks.check("generated units to verify", len(units) == 4, units)
+    for unit in units:
+        result = box.run(["systemd-analyze", "verify", "--man=no", "--generators=yes", unit], check=False)
+        # --generators=yes runs ezkvm-generator again, which logs the bad file again.
+        own = [line for line in (result.stdout + result.stderr).splitlines()
+               if "ezkvm" in line and "ezkvm-generator" not in line]
+        checks.check(f"systemd-analyze verify {unit}", result.returncode == 0 and not own,
+                     f"exit {result.returncode}: {result.stdout}{result.stderr}")
+
+
+def check_start(checks, box, times):
+    timer = Timer()
+    result = box.systemctl("start", "ezkvm@demo.service", check=False, timeout=400)
+    times["systemctl start ezkvm@demo (OVMF, TPM, first start)"] = timer.seconds
+    if not checks.check("systemctl start ezkvm@demo succeeds", result.returncode == 0,
+                        f"{result.stderr}\n{box.journal('ezkvm@demo.service')}"):
+        return False
+    status = qmp_status(box, "demo")
+    checks.check("QMP says running as soon as start returns", status == "running", status)
+    checks.check("ezkvm@demo is active", prop(box, "ezkvm@demo.service", "ActiveState") == "active")
+    journal = box.journal("ezkvm@demo.service")
+    checks.check("wait-ready logged readiness", "VM running, QMP ready after" in journal, journal)
+    for created in ("created TPM 2.0 state /var/lib/ezkvm/demo/tpm",
+                    "created UEFI variable store /var/lib/ezkvm/demo/efivars.fd",
+                    "disk image (67108864 bytes) /var/lib/ezkvm/demo/data.qcow2"):
+        checks.check(f"prepare logged: {created}", created in journal, journal)
+    qemu_user = process_user(box, prop(box, "ezkvm@demo.service", "MainPID"))
+    checks.check("qemu runs as ezkvm", qemu_user == "ezkvm", qemu_user)
+    swtpm_user = process_user(box, prop(box, "ezkvm-swtpm@demo.service", "MainPID"))
+    checks.check("swtpm runs as ezkvm", swtpm_user == "ezkvm", swtpm_user)
+    slice_ = prop(box, "ezkvm@demo.service", "Slice")
+    checks.check("the VM runs in machine.slice", slice_ == "machine.slice", slice_)
+    owners = box.run(["stat", "-c", "%U %a %n", "/run/ezkvm/demo", "/var/lib/ezkvm/demo",
+                      "/var/lib/ezkvm/demo/tpm/tpm2-00.permall", "/var/lib/ezkvm/demo/efivars.fd",
+                      "/var/lib/ezkvm/demo/data.qcow2"], check=False).stdout.split("\n")
+    checks.check("the VM's files belong to ezkvm", all(line.startswith("ezkvm ") for line in owners if line),
+                 owners)
+    box.run(["systemd-run", "--unit=console-reader", "python3", "/usr/local/lib/ezkvm-test/console-reader.py",
+             "/run/ezkvm/demo/console-attach.sock"])
+    return True
+
+
+def check_console(checks, box, times):
+    timer = Timer()
+    journal = box.journal("ezkvm@demo.service", wait_for="EZKVM-REPORT-END", timeout=REPORT_TIMEOUT)
+    times["guest report in the journal after start"] = timer.seconds
+    report = parse_report(journal)
+    if not checks.check("journalctl -u ezkvm@demo shows the guest's console report", report is not None,
+                        journal[-3000:]):
+        return
+    checks.check("guest sees UEFI", report.get("firmware") == "uefi", report)
+    checks.check("guest sees TPM 2.0", report.get("tpm") == "2", report)
+    checks.check("guest sees its disk", any(d.get("serial") == "EZKVM-DEMO" for d in report["disk"]),
+                 report["disk"])
+    checks.check("console lines are clean text in the journal",
+                 "\r" not in journal and "\x1b" not in journal and "blob data" not in journal)
+    reader = box.journal("console-reader.service", wait_for="attached")
+    checks.check("a client attaches to console-attach.sock", "attached" in reader, reader)
+
+
+def check_security(checks, box, scores):
+    for unit in ("ezkvm@demo.service", "ezkvm-swtpm@demo.service"):
+        score, verdict, output = security_score(box, unit)
+        scores[unit] = f"{score} {verdict}"
+        checks.check(f"systemd-analyze security {unit} <= {SECURITY_TARGET}",
+                     score is not None and score <= SECURITY_TARGET, output[-4000:])
+
+
+def check_stop(checks, box, times):
+    timer = Timer()
+    result = box.systemctl("stop", "ezkvm@demo.service", check=False, timeout=200)
+    times["systemctl stop ezkvm@demo (ACPI)"] = timer.seconds
+    checks.check("systemctl stop ezkvm@demo succeeds", result.returncode == 0, result.stderr)
+    journal = box.journal("ezkvm@demo.service", wait_for="EZKVM-GUEST-POWEROFF")
+    checks.check("the guest powered off through ACPI (its own line in the journal)",
+                 "EZKVM-GUEST-POWEROFF" in journal, journal[-3000:])
+    checks.check("stop reports the guest's power-off", "guest powered off" in journal, journal[-2000:])
+    checks.check("the guest was not forced", "forced" not in journal, journal[-2000:])
+    state = prop(box, "ezkvm@demo.service", "ActiveState")
+    checks.check("ezkvm@demo is inactive", state == "inactive", state)
+    for unit in ("ezkvm-swtpm@demo.service", "ezkvm-swtpm@demo.socket"):
+        state = prop(box, unit, "ActiveState")
+        checks.check(f"{unit} stopped with the VM", state == "inactive", state)
+    left = box.run(["pgrep", "-a", "-f", "qemu-system|swtpm"], check=False).stdout.strip()
+    checks.check("no qemu or swtpm process left", not left, left)
+    reader = box.journal("console-reader.service", wait_for="console closed")
+    checks.check("the attached console saw the guest's last words",
+                 "EZKVM-GUEST-POWEROFF" in reader and "console closed" in reader, reader[-2000:])
+
+
+def check_ignored_acpi(checks, box, times):
+    result = box.systemctl("start", "ezkvm@stubborn.service", check=False, timeout=400)
+    if not checks.check("systemctl start ezkvm@stubborn succeeds", result.returncode == 0,
+                        f"{result.stderr}\n{box.journal('ezkvm@stubborn.service')}"):
+        return
+    journal = box.journal("ezkvm@stubborn.service", wait_for="EZKVM-REPORT-END", timeout=REPORT_TIMEOUT)
+    checks.check("the stubborn guest ignores ACPI", "EZKVM-IGNORING-ACPI" in journal, journal[-2000:])
+    timer = Timer()
+    result = box.systemctl("stop", "ezkvm@stubborn.service", check=False, timeout=200)
+    times["systemctl stop of a guest ignoring ACPI (stop_timeout 5)"] = timer.seconds
+    checks.check("systemctl stop ezkvm@stubborn succeeds", result.returncode == 0, result.stderr)
+    checks.check("it took the stop timeout", timer.seconds >= 5, timer.seconds)
+    journal = box.journal("ezkvm@stubborn.service", wait_for="forced")
+    checks.check("quit after the stop timeout",
+                 "the guest did not power off within 5 s: making qemu quit" in journal, journal[-2000:])
+    state = prop(box, "ezkvm@stubborn.service", "ActiveState")
+    checks.check("ezkvm@stubborn is inactive", state == "inactive", state)
+
+
+def check_kill(checks, box, times):
+    timer = Timer()
+    result = box.systemctl("start", "ezkvm@demo.service", check=False, timeout=400)
+    times["systemctl start ezkvm@demo (second start)"] = timer.seconds
+    if not checks.check("ezkvm@demo starts again", result.returncode == 0,
+                        f"{result.stderr}\n{box.journal('ezkvm@demo.service')[-3000:]}"):
+        return
+    pid = prop(box, "ezkvm@demo.service", "MainPID")
+    box.run(["kill", "-9", pid])
+    failed = wait_until(lambda: prop(box, "ezkvm@demo.service", "ActiveState") == "failed", 60)
+    checks.check("kill -9 of qemu leaves the unit failed", failed,
+                 f"{prop(box, 'ezkvm@demo.service', 'ActiveState')}\n{box.journal('ezkvm@demo.service')[-2000:]}")
+    result_ = prop(box, "ezkvm@demo.service", "Result")
+    checks.check("with result 'signal'", result_ == "signal", result_)
+    stopped = wait_until(lambda: prop(box, "ezkvm-swtpm@demo.service", "ActiveState") == "inactive", 30)
+    checks.check("swtpm stopped", stopped, prop(box, "ezkvm-swtpm@demo.service", "ActiveState"))
+    left = box.run(["pgrep", "-a", "-f", "qemu-system|swtpm"], check=False).stdout.strip()
+    checks.check("no qemu or swtpm process left after kill -9", not left, left)
+
+
+def check_autostart(checks, binds, guest_dir, times):
+    with tempfile.TemporaryDirectory(prefix="ezkvm-autostart-") as etc:
+        (Path(etc) / "auto.yaml").write_text(AUTOSTART_YAML)
+        Path(etc).chmod(0o755)
+        timer = Timer()
+        with Container(ro_binds=binds + [(guest_dir, GUEST_DIR), (etc, "/etc/ezkvm")],
+                       boot_timeout=300) as box:
+            times["boot with an autostart VM to running"] = timer.seconds
+            wanted_by = prop(box, "ezkvm@auto.service", "WantedBy").split()
+            checks.check("the generator ran at boot: autostart link", "multi-user.target" in wanted_by,
+                         wanted_by)
+            state = prop(box, "ezkvm@auto.service", "ActiveState")
+            checks.check("the autostart VM is running after boot", state == "active",
+                         f"{state}\n{box.journal('ezkvm@auto.service')[-2000:]}")
+            checks.check("no failed units after boot", not box.failed_units, box.failed_units)
+            box.write_file("/usr/local/lib/ezkvm-test/qmp-status.py", QMP_STATUS)
+            status = qmp_status(box, "auto")
+            checks.check("the autostart VM's QMP says running", status == "running", status)
+
+
+def run_step(checks, name, step):
+    """Runs one step; an exception fails it (with what happened) and returns False."""
+    try:
+        return step() is not False
+    except Exception as error:  # noqa: BLE001 - report the step, go on with the next
+        checks.check(name, False, f"{type(error).__name__}: {error}")
+        return False
+
+
+def run_steps(checks, box, times, scores):
+    started = all([run_step(checks, "setup", lambda: check_setup(checks, box)),
+                   run_step(checks, "generator", lambda: check_generator(checks, box, times)),
+                   run_step(checks, "verify", lambda: check_verify(checks, box)),
+                   run_step(checks, "start", lambda: check_start(checks, box, times))])
+    if started:
+        run_step(checks, "console", lambda: check_console(checks, box, times))
+        run_step(checks, "security", lambda: check_security(checks, box, scores))
+        run_step(checks, "stop", lambda: check_stop(checks, box, times))
+    run_step(checks, "ignored ACPI", lambda: check_ignored_acpi(checks, box, times))
+    run_step(checks, "kill -9", lambda: check_kill(checks, box, times))
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__.strip().splitlines()[-1], file=sys.stderr)
+        return 2
+    if os.geteuid() != 0:
+        print("SKIP: booting a container needs root")
+        return 77
+    build_dir = Path(sys.argv[1]).resolve()
+    checks = Checks()
+    prefix = build_prefix(build_dir)
+    if not checks.check(f"the build's prefix is one of {', '.join(SUPPORTED_PREFIXES)}",
+                        prefix in SUPPORTED_PREFIXES, prefix):
+        return checks.finish()
+    guest_dir = guest_paths()[0].parent
+    times, scores = {}, {}
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="ezkvm-install-") as destdir:
+        install(build_dir, Path(destdir))
+        binds = install_binds(Path(destdir), build_root())
+        box = Container(ro_binds=binds + [(guest_dir, GUEST_DIR)], boot_timeout=300)
+        try:
+            box.start()
+        except ContainerError as error:
+            checks.check("container boots", False, error)
+            return checks.finish()
+        try:
+            run_steps(checks, box, times, scores)
+        finally:
+            box.poweroff()
+        checks.check("nothing left on the host", not box.leftovers, box.leftovers)
+        run_step(checks, "autostart", lambda: check_autostart(checks, binds, guest_dir, times))
+    for what, seconds in times.items():
+        print(f"time: {what}: {seconds:.2f} s")
+    for unit, score in scores.items():
+        print(f"systemd-analyze security {unit}: {score}")
+    print(f"whole test: {time.monotonic() - started:.1f} s")
+    return checks.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
