@@ -58,7 +58,9 @@ bool QmpClient::read_available()
             buffer_.append(buf, static_cast<size_t>(n));
             continue;
         }
-        if (n == 0) {
+        // qemu often resets the connection as it exits: keep what it sent first
+        // (the reply to `quit`, the final SHUTDOWN event).
+        if (n == 0 || errno == ECONNRESET) {
             parse_lines();
             fail("qemu closed the QMP connection");
             return false;
