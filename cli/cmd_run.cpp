@@ -1,7 +1,6 @@
 #include <pwd.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -9,12 +8,12 @@
 #include "cli/command.hpp"
 #include "cli/report.hpp"
 #include "config/resolve.hpp"
-#include "firmware/firmware.hpp"
 #include "runtime/prepare.hpp"
 #include "runtime/runtime_claim.hpp"
 #include "runtime/stop_signals.hpp"
 #include "runtime/supervise.hpp"
 #include "runtime/swtpm.hpp"
+#include "runtime/vars_template.hpp"
 #include "vm/host_check.hpp"
 #include "vm/planner.hpp"
 
@@ -25,28 +24,6 @@ struct RunOptions {
     std::string vm;
     bool console = false;
 };
-
-std::string xdg_config_home()
-{
-    if (const char* dir = std::getenv("XDG_CONFIG_HOME"); dir && *dir)
-        return dir;
-    const char* home = std::getenv("HOME");
-    return std::string(home ? home : "") + "/.config";
-}
-
-// The nvram template of the firmware plan_vm chose: the same descriptors give
-// the same choice (plan_vm has already reported any problem with them).
-std::string vars_template(const config::LoadedVm& vm, const config::Environment& env)
-{
-    const auto& bios = vm.spec.system.bios;
-    if (bios.type != config::FirmwareType::Ovmf || !bios.file.empty())
-        return {};
-    const auto sources = env.scope == Scope::User ? firmware::user_sources(env.root, xdg_config_home())
-                                                  : firmware::system_sources(env.root);
-    Diagnostics ignored;
-    const auto chosen = firmware::select(vm.spec, sources, ignored, {});
-    return chosen && !chosen->vars_template.empty() ? env.real(chosen->vars_template) : std::string();
-}
 
 // general.user is for the systemd units; here qemu runs as whoever runs ezkvm.
 void warn_about_user(const config::LoadedVm& vm, Diagnostics& diags)
@@ -69,7 +46,7 @@ int run_claimed(const config::LoadedVm& vm, const config::Environment& env, cons
     runtime::PrepareInput input;
     input.spec = &spec;
     input.paths = paths;
-    input.vars_template = vars_template(vm, env);
+    input.vars_template = runtime::vars_template(vm, env);
     for (const auto& created : runtime::prepare(input, diags))
         std::cerr << fmt::format("ezkvm: created {} {}\n", created.what, created.path);
     std::optional<runtime::Swtpm> tpm;
