@@ -74,11 +74,11 @@ std::optional<std::vector<units::GeneratedFile>> vm_files(const config::VmFile& 
     return files;
 }
 
-bool write_files(const std::string& dir, const std::vector<units::GeneratedFile>& files, const Log& log)
+bool write_files(generator::OutputDir& out, const std::vector<units::GeneratedFile>& files, const Log& log)
 {
     bool ok = true;
     for (const auto& file : files) {
-        if (auto error = generator::write_exclusive(dir, file)) {
+        if (auto error = out.write_exclusive(file)) {
             log.error("{}", *error);
             ok = false;
         } else {
@@ -107,6 +107,9 @@ int main(int argc, char** argv)
     log.debug("{} VM file(s) in {}", files.size(), env.real(env.config_dirs.front()));
     size_t bad = 0;
     std::vector<units::GeneratedFile> listing;
+    std::optional<generator::OutputDir> out;
+    if (!args->dry_run)
+        out.emplace(args->output_dir);
     for (const auto& file : files) {
         auto generated = vm_files(file, env, settings, log);
         if (!generated)
@@ -114,7 +117,7 @@ int main(int argc, char** argv)
         else if (args->dry_run)
             listing.insert(listing.end(), std::make_move_iterator(generated->begin()),
                            std::make_move_iterator(generated->end()));
-        else if (!write_files(args->output_dir, *generated, log))
+        else if (!write_files(*out, *generated, log))
             ++bad;
     }
     if (args->dry_run)

@@ -13,20 +13,30 @@
 namespace ezkvm::generator {
 namespace {
 
+constexpr mode_t file_mode = 0644;
+constexpr mode_t dir_mode = 0755;
+
 std::string why(const std::string& path, int error)
 {
     return fmt::format("{}: {}", path, std::strerror(error));
 }
 
-// mkdir -p of the directories of `relative` below `dir`.
-std::optional<std::string> make_parents(const std::string& dir, const std::string& relative)
+std::string exists_already(const std::string& path)
 {
-    for (size_t slash = relative.find('/'); slash != std::string::npos; slash = relative.find('/', slash + 1)) {
-        const std::string sub = dir + "/" + relative.substr(0, slash);
-        if (::mkdir(sub.c_str(), 0755) != 0 && errno != EEXIST)
-            return why(sub, errno);
-    }
-    return std::nullopt;
+    return fmt::format("{} exists already (generated twice?)", path);
+}
+
+std::string parent_of(const std::string& relative)
+{
+    const auto slash = relative.rfind('/');
+    return slash == std::string::npos ? "." : relative.substr(0, slash);
+}
+
+mode_t current_umask()
+{
+    const mode_t mask = ::umask(0);
+    ::umask(mask);
+    return mask;
 }
 
 std::optional<std::string> write_all(int fd, const std::string& text, const std::string& path)
@@ -57,48 +67,104 @@ int rename_exclusive(const std::string& from, const std::string& to)
     return 0;
 }
 
-std::optional<std::string> write_regular(const std::string& path, const std::string& content)
+}  // namespace
+
+OutputDir::OutputDir(std::string path)
+    : path_(std::move(path)), dir_(::open(path_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC))
 {
+    if (!dir_)
+        open_error_ = errno;
+    anonymous_files_ = ::access("/proc/self/fd", F_OK) == 0;
+    mode_needs_fchmod_ = (current_umask() & file_mode) != 0;
+}
+
+std::string OutputDir::full(const std::string& relative) const
+{
+    return path_ + "/" + relative;
+}
+
+// mkdir -p of the directories leading to `relative`, each tried once per run.
+std::optional<std::string> OutputDir::make_parents(const std::string& relative)
+{
+    for (size_t slash = relative.find('/'); slash != std::string::npos; slash = relative.find('/', slash + 1)) {
+        std::string sub = relative.substr(0, slash);
+        if (dirs_.count(sub))
+            continue;
+        if (::mkdirat(dir_.get(), sub.c_str(), dir_mode) != 0 && errno != EEXIST)
+            return why(full(sub), errno);
+        dirs_.insert(std::move(sub));
+    }
+    return std::nullopt;
+}
+
+// An anonymous file (O_TMPFILE), written, then linked in under its name: it
+// appears complete or not at all, linkat() refuses a name that is taken, and a
+// crash leaves nothing behind.
+std::optional<std::string> OutputDir::write_regular(const std::string& relative, const std::string& content)
+{
+    if (!anonymous_files_)
+        return write_renamed(relative, content);
+    const std::string parent = parent_of(relative);
+    runtime::Fd fd(::openat(dir_.get(), parent.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, file_mode));
+    if (!fd) {
+        if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
+            return why(full(parent), errno);
+        anonymous_files_ = false;  // a file system (or kernel) without O_TMPFILE
+        return write_renamed(relative, content);
+    }
+    if (auto error = write_all(fd.get(), content, full(relative)))
+        return error;
+    if (mode_needs_fchmod_ && ::fchmod(fd.get(), file_mode) != 0)
+        return why(full(relative), errno);
+    const std::string self = fmt::format("/proc/self/fd/{}", fd.get());
+    if (::linkat(AT_FDCWD, self.c_str(), dir_.get(), relative.c_str(), AT_SYMLINK_FOLLOW) == 0)
+        return std::nullopt;
+    return errno == EEXIST ? exists_already(full(relative)) : why(full(relative), errno);
+}
+
+// The fallback: a named temporary file renamed into place.
+std::optional<std::string> OutputDir::write_renamed(const std::string& relative, const std::string& content)
+{
+    const std::string path = full(relative);
     const auto slash = path.rfind('/');
     std::string temp = path.substr(0, slash + 1) + "." + path.substr(slash + 1) + ".XXXXXX";
     const int fd = ::mkostemp(temp.data(), O_CLOEXEC);
     if (fd < 0)
         return why(temp, errno);
     auto error = write_all(fd, content, temp);
-    if (!error && ::fchmod(fd, 0644) != 0)
+    if (!error && ::fchmod(fd, file_mode) != 0)
         error = why(temp, errno);
     if (::close(fd) != 0 && !error)
         error = why(temp, errno);
     if (!error) {
         if (const int e = rename_exclusive(temp, path); e != 0)
-            error = e == EEXIST ? fmt::format("{} exists already (generated twice?)", path) : why(path, e);
+            error = e == EEXIST ? exists_already(path) : why(path, e);
     }
     if (error)
         ::unlink(temp.c_str());
     return error;
 }
 
-std::optional<std::string> write_symlink(const std::string& path, const std::string& target)
+std::optional<std::string> OutputDir::write_symlink(const std::string& relative, const std::string& target)
 {
-    if (::symlink(target.c_str(), path.c_str()) == 0)
+    if (::symlinkat(target.c_str(), dir_.get(), relative.c_str()) == 0)
         return std::nullopt;
     if (errno != EEXIST)
-        return why(path, errno);
+        return why(full(relative), errno);
     char existing[4096];
-    const ssize_t n = ::readlink(path.c_str(), existing, sizeof existing);
+    const ssize_t n = ::readlinkat(dir_.get(), relative.c_str(), existing, sizeof existing);
     if (n >= 0 && std::string(existing, static_cast<size_t>(n)) == target)
         return std::nullopt;  // the same link: harmless (systemd's generators allow it too)
-    return fmt::format("{} exists already and does not point to {}", path, target);
+    return fmt::format("{} exists already and does not point to {}", full(relative), target);
 }
 
-}  // namespace
-
-std::optional<std::string> write_exclusive(const std::string& dir, const units::GeneratedFile& file)
+std::optional<std::string> OutputDir::write_exclusive(const units::GeneratedFile& file)
 {
-    if (auto error = make_parents(dir, file.path))
+    if (!dir_)
+        return why(path_, open_error_);
+    if (auto error = make_parents(file.path))
         return error;
-    const std::string path = dir + "/" + file.path;
-    return file.is_symlink() ? write_symlink(path, file.target) : write_regular(path, file.content);
+    return file.is_symlink() ? write_symlink(file.path, file.target) : write_regular(file.path, file.content);
 }
 
 }  // namespace ezkvm::generator

@@ -1,17 +1,38 @@
 #pragma once
 // Writing generated files into the generator's output directory: each file
-// appears complete or not at all (a temporary file renamed into place), and
-// never replaces an existing one, so a file generated twice is an error
-// instead of a silent overwrite.
+// appears complete or not at all, and never replaces an existing one, so a
+// file generated twice is an error instead of a silent overwrite.
 #include <optional>
+#include <set>
 #include <string>
 
+#include "runtime/fd.hpp"
 #include "units/generated_file.hpp"
 
 namespace ezkvm::generator {
 
-// Creates `file` under `dir` (and the directories leading to it).
-// Returns an error message, or nullopt when it was written.
-std::optional<std::string> write_exclusive(const std::string& dir, const units::GeneratedFile& file);
+class OutputDir {
+public:
+    // The directory at `path`, which must exist.
+    explicit OutputDir(std::string path);
+
+    // Creates `file` (and the directories leading to it). Returns an error
+    // message, or nullopt when it was written.
+    std::optional<std::string> write_exclusive(const units::GeneratedFile& file);
+
+private:
+    std::string full(const std::string& relative) const;
+    std::optional<std::string> make_parents(const std::string& relative);
+    std::optional<std::string> write_regular(const std::string& relative, const std::string& content);
+    std::optional<std::string> write_renamed(const std::string& relative, const std::string& content);
+    std::optional<std::string> write_symlink(const std::string& relative, const std::string& target);
+
+    std::string path_;
+    runtime::Fd dir_;
+    int open_error_ = 0;
+    bool anonymous_files_ = true;   // O_TMPFILE and /proc/self/fd work here
+    bool mode_needs_fchmod_ = false;  // the umask would take bits off 0644
+    std::set<std::string> dirs_;    // directories below path_ known to exist
+};
 
 }  // namespace ezkvm::generator

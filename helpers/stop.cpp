@@ -12,16 +12,10 @@ namespace ezkvm::helper {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
 
 constexpr auto qmp_timeout = 5s;
 // How long console-log gets to copy what the guest said last once qemu has gone.
 constexpr auto console_log_grace = 3s;
-
-double seconds(Clock::duration d)
-{
-    return std::chrono::duration<double>(d).count();
-}
 
 void report_events(runtime::QmpClient* qmp, const runtime::GracefulStop& stop)
 {
@@ -81,16 +75,15 @@ void wait_for_console_log(const VmPaths& paths)
 
 int stop(const Invocation& inv)
 {
-    const auto env = config::Environment::from_process(inv.scope);
+    const auto context = load_context(inv);
     runtime::StopTiming timing;
-    if (const auto vm = load(inv, env))
-        timing.stop_timeout = std::chrono::seconds(vm->spec.general.stop_timeout);
+    if (context.vm)
+        timing.stop_timeout = std::chrono::seconds(context.vm->spec.general.stop_timeout);
     else
         say("stopping with the default stop timeout, {:.0f} s", seconds(timing.stop_timeout));
-    const VmPaths paths = vm_paths(inv.vm, inv.scope);
     if (const auto qemu = main_process())
-        stop_qemu(*qemu, paths, timing);
-    wait_for_console_log(paths);
+        stop_qemu(*qemu, context.paths, timing);
+    wait_for_console_log(context.paths);
     return 0;
 }
 

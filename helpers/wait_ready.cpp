@@ -15,16 +15,10 @@ namespace ezkvm::helper {
 namespace {
 
 using namespace std::chrono_literals;
-using Clock = std::chrono::steady_clock;
 
 // Generous: qemu under TCG on a loaded machine takes a while to get its QMP socket going.
 constexpr auto qmp_timeout = 120s;
 constexpr auto status_poll = 200ms;
-
-double seconds_since(Clock::time_point start)
-{
-    return std::chrono::duration<double>(Clock::now() - start).count();
-}
 
 // Starts `ezkvm-helper console-log` with qemu's console (connected while the
 // guest is still paused). It outlives us, in the unit's cgroup, writing to the
@@ -69,11 +63,11 @@ std::string query_status(runtime::QmpClient& qmp)
 int wait_ready(const Invocation& inv)
 {
     const auto started = Clock::now();
-    const auto env = config::Environment::from_process(inv.scope);
-    const auto vm = load(inv, env);
+    const auto context = load_context(inv);
+    const auto& vm = context.vm;
     if (!vm)
         return 1;
-    const VmPaths paths = vm_paths(vm->name, inv.scope);
+    const VmPaths& paths = context.paths;
     const auto qemu = main_process();
     if (!qemu) {
         say("qemu exited before the VM was ready");
@@ -92,7 +86,7 @@ int wait_ready(const Invocation& inv)
     for (;;) {
         const std::string status = query_status(qmp);
         if (status == "running") {
-            say("VM running, QMP ready after {:.2f} s", seconds_since(started));
+            say("VM running, QMP ready after {:.2f} s", seconds(Clock::now() - started));
             return 0;
         }
         if (status == "prelaunch") {

@@ -13,14 +13,6 @@ std::string env(const char* name)
     return v ? std::string(v) : std::string();
 }
 
-std::string xdg_config_home()
-{
-    std::string dir = env("XDG_CONFIG_HOME");
-    if (!dir.empty())
-        return dir;
-    return env("HOME") + "/.config";
-}
-
 }  // namespace
 
 Environment Environment::from_process(Scope scope)

@@ -38,12 +38,25 @@ std::vector<std::string> real_template_dirs(const Environment& env)
     return dirs;
 }
 
+// The generator resolves every VM file in one process: where templates and
+// defaults files are (and whether they are) is looked up once per path, as
+// they are parsed once (load_shared_file).
+fs::file_type shared_file_type(const std::string& path)
+{
+    static std::map<std::string, fs::file_type> known;
+    auto it = known.find(path);
+    if (it == known.end()) {
+        std::error_code ec;
+        it = known.emplace(path, fs::status(path, ec).type()).first;
+    }
+    return it->second;
+}
+
 std::optional<std::string> find_template(const std::string& name, const Environment& env)
 {
     for (const auto& dir : real_template_dirs(env)) {
-        const std::string candidate = dir + "/" + name + ".yaml";
-        std::error_code ec;
-        if (fs::is_regular_file(candidate, ec))
+        std::string candidate = dir + "/" + name + ".yaml";
+        if (shared_file_type(candidate) == fs::file_type::regular)
             return candidate;
     }
     return std::nullopt;
@@ -183,8 +196,7 @@ std::optional<LoadedVm> load_vm_file(const std::string& real_path, const std::st
     site.kind = Node::Kind::Map;
     for (const auto& file : env.defaults_files) {
         const std::string real = env.real(file);
-        std::error_code ec;
-        if (!fs::exists(real, ec))
+        if (!fs::exists(fs::file_status(shared_file_type(real))))
             continue;
         auto tree = load_shared_file(real, diags);
         if (tree)

@@ -108,12 +108,26 @@ std::optional<int> rank(const Descriptor& d, const config::System& system)
     return secure ? 1 : 0;
 }
 
+// Like the descriptors, the files they name are looked at once per process.
+uint64_t shared_file_size(const std::string& path, std::error_code& ec)
+{
+    static std::map<std::string, std::pair<uint64_t, std::error_code>> known;
+    auto it = known.find(path);
+    if (it == known.end()) {
+        std::error_code error;
+        const uint64_t size = fs::file_size(path, error);
+        it = known.emplace(path, std::pair(size, error)).first;
+    }
+    ec = it->second.second;
+    return it->second.first;
+}
+
 // The size of a file the firmware needs, or nullopt (with a warning) when it is missing.
 std::optional<uint64_t> required_file_size(const Candidate& c, const std::string& path, const std::string& root,
                                            Diagnostics& diags)
 {
     std::error_code ec;
-    const uint64_t size = fs::file_size(under_root(root, path), ec);
+    const uint64_t size = shared_file_size(under_root(root, path), ec);
     if (ec) {
         diags.warning(file_pos(c.file.host_path), "",
                       fmt::format("ignoring firmware descriptor: {}: {}", path, ec.message()));

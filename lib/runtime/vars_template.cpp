@@ -1,21 +1,8 @@
 #include "runtime/vars_template.hpp"
 
-#include <cstdlib>
-
 #include "firmware/firmware.hpp"
 
 namespace ezkvm::runtime {
-namespace {
-
-std::string xdg_config_home()
-{
-    if (const char* dir = std::getenv("XDG_CONFIG_HOME"); dir && *dir)
-        return dir;
-    const char* home = std::getenv("HOME");
-    return std::string(home ? home : "") + "/.config";
-}
-
-}  // namespace
 
 std::string vars_template(const config::LoadedVm& vm, const config::Environment& env)
 {

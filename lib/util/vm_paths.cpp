@@ -35,4 +35,9 @@ VmPaths vm_paths(const std::string& name, Scope scope)
     return VmPaths{runtime_base + "/" + name, state_base + "/" + name, credentials_base + "/" + unit};
 }
 
+std::string xdg_config_home()
+{
+    return env_or("XDG_CONFIG_HOME", home() + "/.config");
+}
+
 }  // namespace ezkvm

@@ -31,4 +31,8 @@ struct VmPaths {
 // Paths for VM `name` in `scope`, honouring the environment overrides above.
 VmPaths vm_paths(const std::string& name, Scope scope);
 
+// $XDG_CONFIG_HOME, else $HOME/.config: where a user's own VM files, templates
+// and firmware descriptors live.
+std::string xdg_config_home();
+
 }  // namespace ezkvm

@@ -1,6 +1,5 @@
 #include "vm/planner.hpp"
 
-#include <cstdlib>
 #include <cstring>
 #include <fstream>
 
@@ -8,14 +7,6 @@
 
 namespace ezkvm::vm {
 namespace {
-
-std::string xdg_config_home()
-{
-    if (const char* v = std::getenv("XDG_CONFIG_HOME"); v && *v)
-        return v;
-    const char* home = std::getenv("HOME");
-    return std::string(home ? home : "") + "/.config";
-}
 
 Pos bios_pos(const config::LoadedVm& vm)
 {

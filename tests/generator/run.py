@@ -148,8 +148,11 @@ def systemd_analyze_verify(case, tree, shipped):
             # check of ExecStart= binaries passes, nothing else changes.
             text = re.sub(r"/\S*/ezkvm-helper", str(stub), unit.read_text())
             (unit_dir / unit.name).write_text(text)
-        instances = sorted({m.group(0) for p in tree.rglob("*")
-                            for m in [re.match(r"ezkvm(-swtpm)?@[^.]+\.(service|socket)", p.name)] if m})
+        instances = {m.group(0) for p in tree.rglob("*")
+                     for m in [re.match(r"ezkvm(-swtpm)?@[^.]+\.(service|socket)", p.name)] if m}
+        # A TPM socket without anything to change gets no drop-in: verify the shipped one.
+        instances = sorted(instances | {re.sub(r"\.service$", ".socket", unit) for unit in instances
+                                        if unit.startswith("ezkvm-swtpm@")})
         env = dict(os.environ, SYSTEMD_UNIT_PATH=f"{unit_dir}:", SYSTEMD_LOG_LEVEL="notice")
         command = [analyze, "verify", "--man=no", "--generators=no"]
         if user:
@@ -174,6 +177,14 @@ def systemd_analyze_verify(case, tree, shipped):
     return problems
 
 
+def check_modes(tree):
+    """Generated files are 0644 whatever the generator's umask (run with 077 here, except
+    for --update, whose tree becomes expected/)."""
+    return [f"{path.relative_to(tree)} has mode {path.stat().st_mode & 0o7777:o}, not 644"
+            for path in sorted(tree.rglob("*"))
+            if path.is_file() and not path.is_symlink() and path.stat().st_mode & 0o7777 != 0o644]
+
+
 def run_case(generator, case, args):
     expected_tree = case / "expected"
     expected_diags_file = case / "diagnostics"
@@ -181,8 +192,10 @@ def run_case(generator, case, args):
         out = Path(tmp) / "normal"
         out.mkdir()
         proc = subprocess.run([generator, str(out), str(Path(tmp) / "early"), str(Path(tmp) / "late")],
-                              env=generator_env(case), capture_output=True, text=True, timeout=60)
-        dry_run_problems = check_dry_run(generator, case, out, proc.returncode)
+                              env=generator_env(case), capture_output=True, text=True, timeout=60,
+                              preexec_fn=None if args.update else lambda: os.umask(0o077))
+        dry_run_problems = [] if args.update else check_modes(out)
+        dry_run_problems += check_dry_run(generator, case, out, proc.returncode)
         dry_run_problems += check_no_overwrite(generator, case, out)
         canonicalize_links(out, {"system": args.unit_dir, "user": args.user_unit_dir})
         diags = diagnostic_lines(proc.stderr)

@@ -12,8 +12,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "boot"))
-from container import Container, host_state  # noqa: E402
+from container import host_state  # noqa: E402
 from harness import Checks  # noqa: E402
+from shared_steps import boot, install_qmp_query, qmp_query  # noqa: E402
 
 GENERATOR = """#!/bin/sh
 # Writes a oneshot unit and enables it the way generators must: a .wants link.
@@ -31,22 +32,6 @@ mkdir -p "$out/multi-user.target.wants"
 ln -s ../smoke-generated.service "$out/multi-user.target.wants/smoke-generated.service"
 """
 
-QMP_QUERY = """
-import json, socket, sys
-sock = socket.socket(socket.AF_UNIX)
-sock.connect(sys.argv[1])
-stream = sock.makefile("rw")
-def reply():
-    while True:
-        message = json.loads(stream.readline())
-        if "event" not in message:
-            return message
-greeting = reply()
-stream.write(json.dumps({"execute": "qmp_capabilities"}) + "\\n"); stream.flush()
-assert "return" in reply()
-stream.write(json.dumps({"execute": "query-status"}) + "\\n"); stream.flush()
-print(json.dumps({"greeting": greeting, "status": reply()}))
-"""
 QMP_SOCKET = "/run/smoke-qemu/qmp.sock"
 SMOKE_USER = "ezkvm-smoke"
 
@@ -95,7 +80,7 @@ def check_transient_user(checks, box):
 
 
 def check_qemu_service(checks, box):
-    box.write_file("/usr/local/lib/smoke/qmp-query.py", QMP_QUERY)
+    install_qmp_query(box)
     box.run(["systemd-run", "--unit=smoke-qemu", "-p", "RuntimeDirectory=smoke-qemu",
              "qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-nodefaults",
              "-display", "none", "-S", "-qmp", f"unix:{QMP_SOCKET},server=on,wait=off"])
@@ -103,10 +88,12 @@ def check_qemu_service(checks, box):
     if not checks.check("qemu service created its QMP socket", socket_ready,
                         box.journal("smoke-qemu.service")):
         return
-    result = box.run(["python3", "/usr/local/lib/smoke/qmp-query.py", QMP_SOCKET], check=False,
-                     timeout=30)
+    reply, error = qmp_query(box, QMP_SOCKET)
+    checks.check("QMP greets with its version", reply is not None and "QMP" in reply["greeting"],
+                 reply or error)
     checks.check("QMP answers query-status: prelaunch",
-                 '"status": "prelaunch"' in result.stdout, f"{result.stdout} {result.stderr}")
+                 reply is not None and reply["status"].get("return", {}).get("status") == "prelaunch",
+                 reply or error)
     box.systemctl("stop", "smoke-qemu.service")
     state = box.systemctl("is-active", "smoke-qemu.service", check=False).stdout.strip()
     checks.check("qemu service stops", state in ("inactive", "failed"), state)
@@ -149,13 +136,9 @@ def main():
     checks = Checks()
     host_before = host_state()
     started = time.monotonic()
-    box = Container()
-    try:
-        box.start()
-    except Exception as error:  # noqa: BLE001 - any boot failure is this check's failure
-        checks.check("container boots", False, f"{type(error).__name__}: {error}")
+    box = boot(checks)
+    if box is None:
         return checks.finish()
-    checks.check("container boots", True)
     print(f"boot to running: {box.boot_seconds:.2f} s")
     try:
         for step in (check_systemd_is_pid1, check_generator, check_transient_user,

@@ -6,7 +6,8 @@ In one container: the generator on daemon-reload with a bad file among good ones
 systemd-analyze verify of every generated unit, `systemctl start ezkvm@demo` (the test guest
 with OVMF and a TPM 2.0 under TCG) returning once QMP says running, qemu and swtpm running
 as ezkvm, the guest's console in the unit's journal and on console-attach.sock,
-systemd-analyze security scores, `systemctl stop` through ACPI, a guest that ignores ACPI
+systemd-analyze security scores (also of a passthrough VM, loaded but not started),
+`systemctl stop` through ACPI, a guest that ignores ACPI
 stopped after its stop timeout, kill -9 of qemu. In a second one, booted with a VM file
 already in /etc/ezkvm: the generator at boot and an autostart VM running after boot.
 
@@ -25,8 +26,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "boot"))
-from container import Container, ContainerError, build_root  # noqa: E402
-from harness import Checks, guest_paths, parse_report  # noqa: E402
+from container import Container  # noqa: E402
+from harness import guest_paths, parse_report  # noqa: E402
+from shared_steps import install_qmp_query, qmp_status as qmp_socket_status  # noqa: E402
 
 GUEST_DIR = "/var/cache/ezkvm-test/guest"  # where the test guest is bound in the container
 # systemd searches both for units, generators, sysusers.d and tmpfiles.d.
@@ -34,6 +36,7 @@ SUPPORTED_PREFIXES = ("/usr", "/usr/local")
 # The guest under TCG inside a container on a loaded machine: generous.
 REPORT_TIMEOUT = 300
 SECURITY_TARGET = 1.5
+PASSTHROUGH_SECURITY_TARGET = 3.0
 
 DEMO_YAML = f"""\
 # Like etc/examples/demo.yaml, under TCG.
@@ -80,6 +83,24 @@ STUBBORN_YAML = SMALL_YAML.format(stop_timeout=5, autostart="no", guest=GUEST_DI
                                   cmdline=" ezkvm.ignore_acpi=1")
 AUTOSTART_YAML = SMALL_YAML.format(stop_timeout=30, autostart="yes", guest=GUEST_DIR, cmdline="")
 
+# GPU and host PCI passthrough: only loaded and scored, never started (the container has
+# no VFIO devices), so its unit must not need any other unit to load.
+PASSTHROUGH_YAML = """\
+general: {{ description: passthrough hardening }}
+system:
+  chipset: {{ type: q35 }}
+  bios: {{ type: ovmf }}
+  memory: {{ max: 1G }}
+gpu:
+  type: passthrough
+  pci:
+    - {{ vm_id: "0.0", host_id: "{gpu}", multi_function: yes }}
+display: {{ type: none }}
+host:
+  pci:
+    - {{ host_id: "{other}" }}
+"""
+
 BROKEN_YAML = """\
 system:
   memory:
@@ -87,24 +108,6 @@ system:
     baloon: yes
 """
 BROKEN_ERROR = "/etc/ezkvm/broken.yaml:4:5: error: system.memory.baloon: unknown key"
-
-# Prints qemu's run state from its QMP socket (run inside the container).
-QMP_STATUS = """
-import json, socket, sys
-sock = socket.socket(socket.AF_UNIX)
-sock.connect(sys.argv[1])
-stream = sock.makefile("rw")
-def reply():
-    while True:
-        message = json.loads(stream.readline())
-        if "event" not in message:
-            return message
-reply()
-stream.write(json.dumps({"execute": "qmp_capabilities"}) + "\\n"); stream.flush()
-reply()
-stream.write(json.dumps({"execute": "query-status"}) + "\\n"); stream.flush()
-print(reply()["return"]["status"])
-"""
 
 # Attaches to console-attach.sock as `ezkvm console` would and prints what comes until EOF.
 CONSOLE_READER = """
@@ -156,7 +159,8 @@ def install(build_dir, destdir):
 def install_binds(destdir, root):
     """(host path, container path) read-only binds that put the installed tree into the
     container: whole directories where the root has none, else file by file. Symlinks are
-    bound as the file they point to (their absolute targets only exist in the container)."""
+    bound as the file they point to (their absolute targets only exist in the container).
+    Empty directories (/etc/ezkvm) are left out: bound read-only, tests could not write into them."""
     binds = []
 
     def walk(host):
@@ -165,6 +169,8 @@ def install_binds(destdir, root):
             target = Path(os.readlink(host))
             target = destdir / target.relative_to("/") if target.is_absolute() else host.parent / target
             binds.append((target.resolve(), inside))
+        elif host.is_dir() and not any(host.iterdir()):
+            return
         elif not (root / inside.lstrip("/")).exists():
             binds.append((host, inside))
         elif host.is_dir():
@@ -191,9 +197,7 @@ def process_user(box, pid):
 
 
 def qmp_status(box, vm):
-    result = box.run(["python3", "/usr/local/lib/ezkvm-test/qmp-status.py", f"/run/ezkvm/{vm}/qmp.sock"],
-                     check=False, timeout=30)
-    return result.stdout.strip() or result.stderr.strip()
+    return qmp_socket_status(box, f"/run/ezkvm/{vm}/qmp.sock")
 
 
 def generator_log(box):
@@ -221,7 +225,7 @@ def check_setup(checks, box):
     checks.check("sysusers.d creates user ezkvm in group kvm", "(kvm)" in ids, ids)
     mode = box.run(["stat", "-c", "%a %U", "/run/ezkvm", "/var/lib/ezkvm"], check=False).stdout.split("\n")
     checks.check("tmpfiles.d creates /run/ezkvm and /var/lib/ezkvm", mode[:2] == ["755 root", "755 root"], mode)
-    box.write_file("/usr/local/lib/ezkvm-test/qmp-status.py", QMP_STATUS)
+    install_qmp_query(box)
     box.write_file("/usr/local/lib/ezkvm-test/console-reader.py", CONSOLE_READER)
 
 
@@ -234,9 +238,10 @@ def check_generator(checks, box, times):
     box.systemctl("daemon-reload")
     times["daemon-reload with 3 VM files"] = timer.seconds
     generated = box.run("cd /run/systemd/generator && find . -path './ezkvm*' | sort", check=False).stdout
-    for unit in ("ezkvm@demo.service.d", "ezkvm-swtpm@demo.service.d", "ezkvm-swtpm@demo.socket.d",
-                 "ezkvm@stubborn.service.d"):
+    for unit in ("ezkvm@demo.service.d", "ezkvm-swtpm@demo.service.d", "ezkvm@stubborn.service.d"):
         checks.check(f"generator wrote {unit}/50-ezkvm.conf", f"./{unit}/50-ezkvm.conf" in generated, generated)
+    checks.check("no socket drop-in where the shipped ezkvm-swtpm@.socket fits",
+                 "ezkvm-swtpm@demo.socket" not in generated, generated)
     checks.check("no units for the bad file", "broken" not in generated, generated)
     checks.check("no swtpm units for a VM without TPM", "ezkvm-swtpm@stubborn" not in generated, generated)
     source = prop(box, "ezkvm@demo.service", "SourcePath")
@@ -252,7 +257,8 @@ def check_generator(checks, box, times):
 def check_verify(checks, box):
     units = box.run("cd /run/systemd/generator && ls -d ezkvm*@*.d | sed 's/\\.d$//' | sort",
                     check=False).stdout.split()
-    checks.check("generated units to verify", len(units) == 4, units)
+    checks.check("generated units to verify", len(units) == 3, units)
+    units.append("ezkvm-swtpm@demo.socket")  # the shipped unit alone
     for unit in units:
         result = box.run(["systemd-analyze", "verify", "--man=no", "--generators=yes", unit], check=False)
         # --generators=yes runs ezkvm-generator again, which logs the bad file again.
@@ -284,11 +290,12 @@ def check_start(checks, box, times):
     checks.check("swtpm runs as ezkvm", swtpm_user == "ezkvm", swtpm_user)
     slice_ = prop(box, "ezkvm@demo.service", "Slice")
     checks.check("the VM runs in machine.slice", slice_ == "machine.slice", slice_)
-    owners = box.run(["stat", "-c", "%U %a %n", "/run/ezkvm/demo", "/var/lib/ezkvm/demo",
-                      "/var/lib/ezkvm/demo/tpm/tpm2-00.permall", "/var/lib/ezkvm/demo/efivars.fd",
-                      "/var/lib/ezkvm/demo/data.qcow2"], check=False).stdout.split("\n")
-    checks.check("the VM's files belong to ezkvm", all(line.startswith("ezkvm ") for line in owners if line),
-                 owners)
+    owned = ["/run/ezkvm/demo", "/run/ezkvm/demo/swtpm.sock", "/var/lib/ezkvm/demo",
+             "/var/lib/ezkvm/demo/tpm/tpm2-00.permall", "/var/lib/ezkvm/demo/efivars.fd",
+             "/var/lib/ezkvm/demo/data.qcow2"]
+    owners = box.run(["stat", "-c", "%U %a %n"] + owned, check=False).stdout.splitlines()
+    checks.check("the VM's files (and the TPM socket) belong to ezkvm",
+                 len(owners) == len(owned) and all(line.startswith("ezkvm ") for line in owners), owners)
     box.run(["systemd-run", "--unit=console-reader", "python3", "/usr/local/lib/ezkvm-test/console-reader.py",
              "/run/ezkvm/demo/console-attach.sock"])
     return True
@@ -318,6 +325,34 @@ def check_security(checks, box, scores):
         scores[unit] = f"{score} {verdict}"
         checks.check(f"systemd-analyze security {unit} <= {SECURITY_TARGET}",
                      score is not None and score <= SECURITY_TARGET, output[-4000:])
+
+
+def host_pci_addresses(box):
+    """Two PCI addresses for the passthrough VM: the host's own where it has some (the
+    container sees its /sys), so no "no such device" warning differs between machines."""
+    picks = sorted(box.run(["ls", "/sys/bus/pci/devices"], check=False).stdout.split())[:2]
+    picks += [a for a in ("0000:00:01.0", "0000:00:02.0") if a not in picks]
+    return picks[:2]
+
+
+def check_passthrough_security(checks, box, scores):
+    gpu, other = host_pci_addresses(box)
+    box.write_file("/etc/ezkvm/passthrough.yaml", PASSTHROUGH_YAML.format(gpu=gpu, other=other))
+    try:
+        box.systemctl("daemon-reload")
+        dropin = box.run(["cat", "/run/systemd/generator/ezkvm@passthrough.service.d/50-ezkvm.conf"],
+                         check=False).stdout
+        for setting in ("LimitMEMLOCK=infinity", "DeviceAllow=/dev/vfio/vfio rw", "DeviceAllow=char-vfio rw",
+                        f"host={gpu}", f"host={other}"):
+            checks.check(f"the passthrough drop-in has {setting}", setting in dropin, dropin)
+        unit = "ezkvm@passthrough.service"
+        score, verdict, output = security_score(box, unit)
+        scores[unit] = f"{score} {verdict}"
+        checks.check(f"systemd-analyze security {unit} <= {PASSTHROUGH_SECURITY_TARGET}",
+                     score is not None and score <= PASSTHROUGH_SECURITY_TARGET, output[-4000:])
+    finally:
+        box.run(["rm", "-f", "/etc/ezkvm/passthrough.yaml"])
+        box.systemctl("daemon-reload")
 
 
 def check_stop(checks, box, times):
@@ -396,7 +431,7 @@ def check_autostart(checks, binds, guest_dir, times):
             checks.check("the autostart VM is running after boot", state == "active",
                          f"{state}\n{box.journal('ezkvm@auto.service')[-2000:]}")
             checks.check("no failed units after boot", not box.failed_units, box.failed_units)
-            box.write_file("/usr/local/lib/ezkvm-test/qmp-status.py", QMP_STATUS)
+            install_qmp_query(box)
             status = qmp_status(box, "auto")
             checks.check("the autostart VM's QMP says running", status == "running", status)
 
@@ -419,48 +454,21 @@ def run_steps(checks, box, times, scores):
         run_step(checks, "console", lambda: check_console(checks, box, times))
         run_step(checks, "security", lambda: check_security(checks, box, scores))
         run_step(checks, "stop", lambda: check_stop(checks, box, times))
+    run_step(checks, "passthrough security", lambda: check_passthrough_security(checks, box, scores))
     run_step(checks, "ignored ACPI", lambda: check_ignored_acpi(checks, box, times))
     run_step(checks, "kill -9", lambda: check_kill(checks, box, times))
 
 
 def main():
-    if len(sys.argv) != 2:
-        print(__doc__.strip().splitlines()[-1], file=sys.stderr)
-        return 2
-    if os.geteuid() != 0:
-        print("SKIP: booting a container needs root")
-        return 77
-    build_dir = Path(sys.argv[1]).resolve()
-    checks = Checks()
-    prefix = build_prefix(build_dir)
-    if not checks.check(f"the build's prefix is one of {', '.join(SUPPORTED_PREFIXES)}",
-                        prefix in SUPPORTED_PREFIXES, prefix):
-        return checks.finish()
-    guest_dir = guest_paths()[0].parent
-    times, scores = {}, {}
-    started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="ezkvm-install-") as destdir:
-        install(build_dir, Path(destdir))
-        binds = install_binds(Path(destdir), build_root())
-        box = Container(ro_binds=binds + [(guest_dir, GUEST_DIR)], boot_timeout=300)
-        try:
-            box.start()
-        except ContainerError as error:
-            checks.check("container boots", False, error)
-            return checks.finish()
-        try:
-            run_steps(checks, box, times, scores)
-        finally:
-            box.poweroff()
-        checks.check("nothing left on the host", not box.leftovers, box.leftovers)
-        run_step(checks, "autostart", lambda: check_autostart(checks, binds, guest_dir, times))
-    for what, seconds in times.items():
-        print(f"time: {what}: {seconds:.2f} s")
-    for unit, score in scores.items():
-        print(f"systemd-analyze security {unit}: {score}")
-    print(f"whole test: {time.monotonic() - started:.1f} s")
-    return checks.finish()
+    from installed_test import run_installed  # imports this module: not at the top
+    scores = {}
 
+    def after(checks, binds, times):
+        run_step(checks, "autostart", lambda: check_autostart(checks, binds, guest_paths()[0].parent, times))
+        for unit, score in scores.items():
+            print(f"systemd-analyze security {unit}: {score}")
+
+    return run_installed(__doc__, lambda checks, box, times: run_steps(checks, box, times, scores), after)
 
 if __name__ == "__main__":
     sys.exit(main())
