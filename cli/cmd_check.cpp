@@ -1,11 +1,14 @@
 #include <iostream>
+#include <set>
 
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
 #include "cli/report.hpp"
 #include "config/resolve.hpp"
+#include "vm/device_conflicts.hpp"
 #include "vm/host_check.hpp"
+#include "vm/mac_conflicts.hpp"
 #include "vm/planner.hpp"
 
 namespace ezkvm::cli {
@@ -16,23 +19,82 @@ struct CheckOptions {
     bool quiet = false;
 };
 
-// Checks one VM; returns true when it has no errors.
-bool check_one(const std::string& arg, const config::Environment& env, bool quiet)
-{
+struct Checked {
+    std::string arg;
+    std::optional<config::LoadedVm> vm;  // set when it loaded without errors
+    std::string source;
     Diagnostics diags;
-    auto vm = config::load_vm(arg, env, diags);
-    if (vm && !diags.has_errors()) {
-        vm::check_host(*vm, env, vm::HostProblems::Warnings, diags);
-        vm::plan_vm(*vm, env, vm::HostProblems::Warnings, diags);
+};
+
+Checked load_one(const std::string& arg, const config::Environment& env)
+{
+    Checked c{arg, {}, arg, {}};
+    auto vm = config::load_vm(arg, env, c.diags);
+    if (vm)
+        c.source = vm->source;
+    if (vm && !c.diags.has_errors())
+        c.vm = std::move(vm);
+    return c;
+}
+
+// The installed VMs the checked ones are compared with for shared devices:
+// those not among them by name (a file being checked stands for the installed
+// VM of its name). Broken files are skipped: they are reported when checked.
+std::vector<config::LoadedVm> installed_others(const std::vector<Checked>& checked, const config::Environment& env)
+{
+    std::set<std::string> names;
+    for (const auto& c : checked)
+        if (c.vm)
+            names.insert(c.vm->name);
+    std::vector<config::LoadedVm> others;
+    for (const auto& f : config::find_vm_files(env)) {
+        if (names.count(f.name))
+            continue;
+        Diagnostics ignored;
+        auto vm = config::load_vm_file(env.real(f.path), env.real(f.path), env, ignored);
+        if (vm && !ignored.has_errors())
+            others.push_back(std::move(*vm));
     }
-    print_diagnostics(std::cerr, diags);
-    const std::string name = vm ? vm->source : arg;
-    if (diags.has_errors())
-        std::cerr << fmt::format("{}: {} error(s), {} warning(s)\n", name, diags.error_count(), diags.warning_count());
+    return others;
+}
+
+// Prints one VM's problems; returns true when it has no errors.
+bool report(const Checked& c, bool quiet)
+{
+    print_diagnostics(std::cerr, c.diags);
+    if (c.diags.has_errors())
+        std::cerr << fmt::format("{}: {} error(s), {} warning(s)\n", c.source, c.diags.error_count(),
+                                 c.diags.warning_count());
     else if (!quiet)
-        std::cout << fmt::format("{}: ok{}\n", name,
-                                 diags.warning_count() ? fmt::format(" ({} warning(s))", diags.warning_count()) : "");
-    return !diags.has_errors();
+        std::cout << fmt::format("{}: ok{}\n", c.source,
+                                 c.diags.warning_count() ? fmt::format(" ({} warning(s))", c.diags.warning_count())
+                                                         : "");
+    return !c.diags.has_errors();
+}
+
+bool check_all(const std::vector<std::string>& targets, const config::Environment& env, bool quiet)
+{
+    std::vector<Checked> checked;
+    for (const auto& t : targets)
+        checked.push_back(load_one(t, env));
+    const auto installed = installed_others(checked, env);
+    bool ok = true;
+    for (auto& c : checked) {
+        if (c.vm) {
+            vm::check_host(*c.vm, env, vm::HostProblems::Warnings, c.diags);
+            vm::plan_vm(*c.vm, env, vm::HostProblems::Warnings, c.diags);
+            std::vector<const config::LoadedVm*> others;
+            for (const auto& o : checked)
+                if (o.vm && &o != &c && o.vm->name != c.vm->name)
+                    others.push_back(&*o.vm);
+            for (const auto& o : installed)
+                others.push_back(&o);
+            vm::check_device_conflicts(*c.vm, others, c.diags);
+            vm::check_network_conflicts(*c.vm, others, c.diags);
+        }
+        ok = report(c, quiet) && ok;
+    }
+    return ok;
 }
 
 }  // namespace
@@ -53,10 +115,7 @@ Action setup_check(CLI::App& app, const GlobalOptions& global)
                 return exit_ok;
             }
         }
-        bool ok = true;
-        for (const auto& t : targets)
-            ok = check_one(t, env, opts->quiet) && ok;
-        return ok ? exit_ok : exit_errors;
+        return check_all(targets, env, opts->quiet) ? exit_ok : exit_errors;
     };
 }
 

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "runtime/prepare_steps.hpp"
+#include "runtime/usb_access.hpp"
 
 namespace ezkvm::runtime {
 
@@ -40,6 +41,9 @@ std::vector<Created> prepare(const PrepareInput& input, Diagnostics& diags)
             if (drive.create)
                 keep(create_disk_image(drive, input, diags));
     keep(create_tpm_state(input, diags));
+    keep(create_looking_glass_shm(input, diags));
+    for (auto& granted : grant_usb_access(input, diags))
+        created.push_back(std::move(granted));
     return created;
 }
 

@@ -21,6 +21,8 @@ struct PrepareInput {
     Owner owner = Owner::current();
     std::string qemu_img = "qemu-img";
     std::string swtpm_setup = "swtpm_setup";
+    std::string root;                   // EZKVM_ROOT: prefixes /sys, /dev (tests)
+    bool grant_device_access = false;   // ACLs on host.usb nodes (root, system VMs)
 };
 
 struct Created {

@@ -10,6 +10,7 @@ namespace ezkvm::runtime {
 std::optional<Created> create_efivars(const PrepareInput& input, Diagnostics& diags);
 std::optional<Created> create_disk_image(const config::Drive& drive, const PrepareInput& input, Diagnostics& diags);
 std::optional<Created> create_tpm_state(const PrepareInput& input, Diagnostics& diags);
+std::optional<Created> create_looking_glass_shm(const PrepareInput& input, Diagnostics& diags);
 
 // Moves `temp` to `target` unless `target` appeared meanwhile (then `temp` is
 // removed and false returned without an error: whoever made it wins).

@@ -4,6 +4,10 @@
 
 #include <fmt/format.h>
 
+#include "host/kvmfr.hpp"
+#include "host/usb_device.hpp"
+#include "vfio/device.hpp"
+
 namespace fs = std::filesystem;
 
 namespace ezkvm::vm {
@@ -32,8 +36,8 @@ public:
         pci(spec.host.pci, "host.pci");
         if (spec.display.type == config::DisplayType::LookingGlass &&
             spec.display.looking_glass.path.starts_with("/dev/kvmfr"))
-            need(spec.display.looking_glass.path, "display.device.path", "the looking-glass shared memory device",
-                 "load the kvmfr module (modprobe kvmfr static_size_mb=...), or use a file in /dev/shm");
+            kvmfr(spec.display.looking_glass);
+        usb();
         if (!spec.spice.render_node.empty())
             need(spec.spice.render_node, "spice.render_node", "the GPU render node");
         if (!spec.spice.password_file.empty())
@@ -44,6 +48,7 @@ public:
             problem("general.accel", "this host has no /dev/kvm: the VM cannot start with accel: kvm",
                  "enable virtualization in the firmware setup and load kvm_intel/kvm_amd, or use accel: auto");
         desktop_display();
+        bridges();
     }
 
 private:
@@ -109,10 +114,70 @@ private:
     {
         if (functions.empty() || !exists("/sys/bus/pci/devices"))
             return;
-        for (const auto& f : functions)
-            if (!exists("/sys/bus/pci/devices/" + f.host_id))
+        const vfio::Host host(env_.root);
+        bool iommu_reported = false;
+        for (const auto& f : functions) {
+            const auto device = vfio::read_device(host, f.host_id);
+            if (!device)
                 problem(path, fmt::format("no PCI device {} on this host", f.host_id),
-                     "check the address with lspci -D", f.pos);
+                        "check the address with lspci -D; the domain 0000: is part of it", f.pos);
+            else if (!iommu_reported && (!vfio::iommu_active(host) || !device->iommu_group)) {
+                problem(path, fmt::format("{} needs an IOMMU: {}", f.host_id, vfio::no_iommu_message()), {},
+                        f.pos);
+                iommu_reported = true;
+            }
+        }
+    }
+
+    void kvmfr(const config::LookingGlass& lg)
+    {
+        if (!exists(lg.path)) {
+            problem("display.device.path",
+                    fmt::format("the looking-glass shared memory device {} does not exist on this host (yet); the VM "
+                                "cannot start without it",
+                                lg.path),
+                    host::kvmfr_modprobe_hint(lg.path, lg.size) + ", or use a file in /dev/shm");
+            return;
+        }
+        const auto size = host::kvmfr_size(lg.path, env_.root);
+        if (size && *size < lg.size)
+            problem("display.device.size",
+                    fmt::format("{} holds {} MiB, less than the configured {} MiB", lg.path, *size >> 20,
+                                (lg.size + (1u << 20) - 1) >> 20),
+                    host::kvmfr_modprobe_hint(lg.path, lg.size));
+    }
+
+    void usb()
+    {
+        const auto& devices = vm_.spec.host.usb;
+        if (devices.empty() || !host::has_usb_sysfs(env_.root))
+            return;
+        for (size_t i = 0; i < devices.size(); ++i)
+            if (!host::find_usb_device(devices[i], env_.root))
+                problem(fmt::format("host.usb[{}]", i),
+                        fmt::format("no USB device at {} on this host (unplugged?)", host::describe(devices[i])),
+                        "plug it in, and check the bus/port or id with lsusb -t / lsusb", devices[i].pos);
+    }
+
+    // A missing bridge is only a warning here: at start, the network step of
+    // prepare waits a little for it (systemd-networkd may be creating it) and then fails.
+    void bridges()
+    {
+        if (severity_ != HostProblems::Warnings || !exists("/sys/class/net"))
+            return;
+        const auto& nics = vm_.spec.network;
+        for (size_t i = 0; i < nics.size(); ++i) {
+            const auto& nic = nics[i];
+            if ((nic.type != config::NetType::Bridge && nic.type != config::NetType::Nat) ||
+                exists("/sys/class/net/" + nic.bridge))
+                continue;
+            diags_.warning(nic.pos, fmt::format("network[{}].bridge", i),
+                           fmt::format("bridge {} does not exist on this host (yet); the VM cannot start without it",
+                                       nic.bridge),
+                           nic.type == config::NetType::Nat
+                               ? "ezkvm0 comes from systemd-networkd: systemctl enable --now systemd-networkd"
+                               : "create it with your network configuration or ip link add NAME type bridge");
+        }
     }
 
     void desktop_display()

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Error-message tests: each tests/errors/<case>.yaml is a bad VM file and
 <case>.expected holds the exact error and warning lines `ezkvm check` prints
-for it (file shown relative to the repository root).
+for it (file shown relative to the repository root). A directory <case>.root/
+next to it is the host root (EZKVM_ROOT) for that case: sysfs entries, other
+installed VM files.
 
 usage: run.py EZKVM [--update] [CASE...]
   --update  rewrite the .expected files from the current output
@@ -25,6 +27,10 @@ def run_case(ezkvm, case):
     env = dict(os.environ)
     env["EZKVM_TEMPLATES_DIR"] = str(REPO / "etc" / "templates")
     env["EZKVM_ROOT"] = str(REPO / "tests" / "fixtures" / "empty-root")
+    # <case>.root/: the host the case is checked on (sysfs entries, other VM files), shown relative.
+    own_root = case.with_suffix(".root")
+    if own_root.is_dir():
+        env["EZKVM_ROOT"] = own_root.relative_to(REPO).as_posix()
     env.pop("SYSTEMD_LOG_LEVEL", None)
     rel = case.relative_to(REPO).as_posix()
     proc = subprocess.run([ezkvm, "check", rel], cwd=REPO, env=env, capture_output=True,

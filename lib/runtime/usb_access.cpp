@@ -1,0 +1,148 @@
+#include "runtime/usb_access.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "host/device_acl.hpp"
+#include "host/usb_device.hpp"
+#include "runtime/fd.hpp"
+#include "runtime/prepare_steps.hpp"
+
+namespace ezkvm::runtime {
+namespace {
+
+constexpr const char* node_prefix = "/dev/bus/usb/";
+
+struct Record {
+    uid_t uid = 0;
+    std::vector<std::string> nodes;  // unprefixed
+};
+
+// The record lives in a directory the VM's user owns: trust only what could
+// have been granted (USB device nodes, no "..").
+bool plausible_node(const std::string& node)
+{
+    return node.starts_with(node_prefix) && node.find("..") == std::string::npos;
+}
+
+// The record's text; nullopt when there is none. Not following links nor
+// blocking on a FIFO: the directory belongs to the VM's user.
+std::optional<std::string> read_text(const std::string& file)
+{
+    Fd fd(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    struct stat st;
+    if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 65536)
+        return std::nullopt;
+    std::string text(static_cast<size_t>(st.st_size), '\0');
+    const ssize_t n = ::read(fd.get(), text.data(), text.size());
+    if (n < 0)
+        return std::nullopt;
+    text.resize(static_cast<size_t>(n));
+    return text;
+}
+
+std::optional<Record> read_record(const std::string& file, Diagnostics& diags)
+{
+    const auto text = read_text(file);
+    if (!text)
+        return std::nullopt;
+    const auto json = nlohmann::json::parse(*text, nullptr, false);
+    Record record;
+    if (json.is_discarded() || !json.is_object() || !json.contains("uid") || !json["uid"].is_number_unsigned() ||
+        !json.contains("nodes") || !json["nodes"].is_array()) {
+        diags.warning({}, "host.usb", fmt::format("ignoring {}: not a USB access record", file));
+        return std::nullopt;
+    }
+    record.uid = json["uid"].get<uid_t>();
+    for (const auto& node : json["nodes"])
+        if (node.is_string() && plausible_node(node.get<std::string>()))
+            record.nodes.push_back(node.get<std::string>());
+    return record;
+}
+
+bool write_record(const std::string& file, const Record& record, Diagnostics& diags)
+{
+    const std::string text = nlohmann::json{{"uid", record.uid}, {"nodes", record.nodes}}.dump() + "\n";
+    std::string temp = file + ".XXXXXX";
+    Fd fd(::mkostemp(temp.data(), O_CLOEXEC));  // mode 0600, a new file: never someone's link
+    const bool ok = fd && ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+                    ::rename(temp.c_str(), file.c_str()) == 0;
+    if (!ok) {
+        diags.error({}, "host.usb", fmt::format("cannot write {}: {}", file, std::strerror(errno)));
+        if (fd)
+            ::unlink(temp.c_str());
+    }
+    return ok;
+}
+
+}  // namespace
+
+std::string usb_access_record(const VmPaths& paths)
+{
+    return paths.runtime_dir + "/usb-access.json";
+}
+
+std::vector<std::string> revoke_usb_access(const VmPaths& paths, const std::string& root, Diagnostics& diags)
+{
+    const std::string file = usb_access_record(paths);
+    const auto record = read_record(file, diags);
+    std::vector<std::string> revoked;
+    if (!record) {
+        ::unlink(file.c_str());
+        return revoked;
+    }
+    for (const auto& node : record->nodes) {
+        if (auto error = host::revoke_user(root + node, record->uid))
+            diags.warning({}, "host.usb", *error);
+        else
+            revoked.push_back(node);
+    }
+    ::unlink(file.c_str());
+    return revoked;
+}
+
+std::vector<Created> grant_usb_access(const PrepareInput& input, Diagnostics& diags)
+{
+    std::vector<Created> granted;
+    const auto& devices = input.spec->host.usb;
+    if (!input.grant_device_access)
+        return granted;
+    revoke_usb_access(input.paths, input.root, diags);
+    if (devices.empty())
+        return granted;
+    Record record{input.owner.uid, {}};
+    std::vector<std::pair<const config::UsbHostDevice*, std::string>> found;
+    for (size_t i = 0; i < devices.size(); ++i) {
+        const auto node = host::find_usb_device(devices[i], input.root);
+        if (!node) {
+            diags.error(devices[i].pos, fmt::format("host.usb[{}]", i),
+                        fmt::format("no USB device at {} on this host (unplugged?)", host::describe(devices[i])),
+                        "plug it in, and check the bus/port or id with lsusb -t / lsusb");
+            continue;
+        }
+        record.nodes.push_back(node->node);
+        found.emplace_back(&devices[i], node->node);
+    }
+    // Recorded before granting: whatever happens next, cleanup knows what to take back.
+    if (diags.has_errors() || !write_record(usb_access_record(input.paths), record, diags))
+        return granted;
+    for (const auto& [device, node] : found) {
+        if (auto error = host::grant_user_rw(input.root + node, input.owner.uid)) {
+            diags.error(device->pos, "host.usb", *error);
+            continue;
+        }
+        granted.push_back(Created{fmt::format("access for the VM's user (uid {}) to USB device {} at",
+                                              input.owner.uid, host::describe(*device)),
+                                  node});
+    }
+    return granted;
+}
+
+}  // namespace ezkvm::runtime

@@ -1,0 +1,209 @@
+#include "vfio/bind.hpp"
+
+#include <fmt/format.h>
+
+#include "vfio/device.hpp"
+#include "vfio/group_rule.hpp"
+#include "vfio/state.hpp"
+
+namespace ezkvm::vfio {
+namespace {
+
+constexpr const char* drivers_probe = "/sys/bus/pci/drivers_probe";
+constexpr const char* vfio_module = "vfio-pci";
+
+std::string driver_name(const std::optional<std::string>& driver)
+{
+    return driver ? *driver : "no driver";
+}
+
+Error ensure_vfio_driver(Host& host, Outcome& out)
+{
+    if (host.exists(driver_dir(vfio_driver)))
+        return std::nullopt;
+    if (auto error = host.load_module(vfio_module))
+        return error;
+    if (!host.exists(driver_dir(vfio_driver)))
+        return fmt::format("modprobe {} ran, but the kernel has no {} driver ({} is missing)", vfio_module,
+                           vfio_driver, driver_dir(vfio_driver));
+    out.notes.push_back(fmt::format("loaded the {} module", vfio_module));
+    return std::nullopt;
+}
+
+Error unbind_from(Host& host, const std::string& address, const std::string& driver)
+{
+    return host.write(driver_dir(driver) + "/unbind", address);
+}
+
+std::optional<std::string> current_driver(const Host& host, const std::string& address)
+{
+    return host.link_name(device_dir(address) + "/driver");
+}
+
+// Puts one device on vfio-pci; the group has been checked.
+Error bind_one(Host& host, const std::string& address, Outcome& out, std::vector<std::string>& changed)
+{
+    const auto device = read_device(host, address);
+    if (!device)
+        return fmt::format("PCI device {} disappeared", address);
+    if (device->on_vfio()) {
+        // Bound before ezkvm looked (vfio-pci.ids=, another of the VM's units):
+        // remember that, so release leaves it where it was.
+        if (auto error = remember(host, address, {vfio_driver}))
+            return error;
+        out.notes.push_back(fmt::format("{} is on {} already", address, vfio_driver));
+        return std::nullopt;
+    }
+    // A driver it is on now is the truth; a device without one may be halfway
+    // through an earlier bind that crashed, whose state file knows more.
+    if (device->driver)
+        if (auto error = forget(host, address))
+            return error;
+    if (auto error = remember(host, address, {device->driver.value_or("")}))
+        return error;
+    changed.push_back(address);
+    if (auto error = host.write(device_dir(address) + "/driver_override", vfio_driver))
+        return error;
+    if (device->driver)
+        if (auto error = unbind_from(host, address, *device->driver))
+            return error;
+    if (auto error = host.write(drivers_probe, address))
+        return error;
+    const auto now = current_driver(host, address);
+    if (now != vfio_driver)
+        return fmt::format("{} did not bind to {} (it is on {} now); the kernel log (dmesg) says why", address,
+                           vfio_driver, driver_name(now));
+    out.notes.push_back(fmt::format("{} moved from {} to {}", address, driver_name(device->driver), vfio_driver));
+    return std::nullopt;
+}
+
+Error release_one(Host& host, const std::string& address, const Remembered& remembered, Outcome& out)
+{
+    const auto driver = current_driver(host, address);
+    if (remembered.driver == vfio_driver) {
+        out.notes.push_back(fmt::format("{} was on {} before ezkvm bound it: left there", address, vfio_driver));
+        return std::nullopt;
+    }
+    if (driver == vfio_driver)
+        if (auto error = unbind_from(host, address, vfio_driver))
+            return error;
+    if (auto error = host.write(device_dir(address) + "/driver_override", "\n"))
+        return error;
+    if (!remembered.driver.empty() && host.exists(driver_dir(remembered.driver))) {
+        if (host.write(driver_dir(remembered.driver) + "/bind", address))
+            if (auto error = host.write(drivers_probe, address))
+                return error;
+    } else if (auto error = host.write(drivers_probe, address)) {
+        return error;
+    }
+    const auto now = current_driver(host, address);
+    if (!remembered.driver.empty() && now != remembered.driver)
+        out.warnings.push_back(fmt::format("{} was on {} before; it is on {} now", address, remembered.driver,
+                                           driver_name(now)));
+    out.notes.push_back(fmt::format("{} moved from {} to {}", address, driver_name(driver), driver_name(now)));
+    return std::nullopt;
+}
+
+// After a failed bind: gives back what this bind took, so no device stays
+// half-moved (the unit's ExecStopPost= would find nothing left to do).
+void roll_back(Host& host, const std::vector<std::string>& changed, Outcome& out)
+{
+    for (auto it = changed.rbegin(); it != changed.rend(); ++it) {
+        std::string error;
+        const auto remembered = read_state(host, *it, error);
+        Error failed = remembered ? release_one(host, *it, *remembered, out) : Error(error);
+        if (!failed)
+            failed = forget(host, *it);
+        if (failed)
+            out.warnings.push_back(fmt::format("giving {} back failed: {}", *it, *failed));
+    }
+}
+
+// Everything bind() checks before it changes anything; the devices to bind, in order.
+std::optional<std::vector<std::string>> plan_bind(const Host& host, const std::string& address,
+                                                  const Claims& claims, Outcome& out)
+{
+    const auto device = read_device(host, address);
+    if (!device) {
+        out.error = fmt::format("the host has no PCI device {} (lspci -D lists the addresses)", address);
+        return std::nullopt;
+    }
+    if (!iommu_active(host)) {
+        out.error = no_iommu_message();
+        return std::nullopt;
+    }
+    if (!device->iommu_group) {
+        out.error = fmt::format("{} is in no IOMMU group (the IOMMU does not cover it), so it cannot be "
+                                "passed through", address);
+        return std::nullopt;
+    }
+    if (device->boot_vga)
+        out.warnings.push_back(fmt::format(
+            "{} is the host's boot display (boot_vga = 1): the host loses its console on it while the VM runs",
+            address));
+    if (claims.vms_naming(address).empty())
+        out.warnings.push_back(fmt::format("no VM file passes {} through", address));
+    auto decision = check_group(host, *device, claims);
+    if (decision.refusal) {
+        out.error = decision.refusal;
+        return std::nullopt;
+    }
+    auto devices = decision.companions;
+    devices.push_back(address);
+    return devices;
+}
+
+}  // namespace
+
+Outcome bind(Host& host, const std::string& address, const Claims& claims)
+{
+    Outcome out;
+    std::string error;
+    const auto lock = lock_state(host, error);
+    if (!lock) {
+        out.error = error;
+        return out;
+    }
+    const auto devices = plan_bind(host, address, claims, out);
+    if (!devices)
+        return out;
+    if ((out.error = ensure_vfio_driver(host, out)))
+        return out;
+    std::vector<std::string> changed;
+    for (const auto& each : *devices) {
+        if (auto failed = bind_one(host, each, out, changed)) {
+            out.error = failed;
+            roll_back(host, changed, out);
+            return out;
+        }
+    }
+    return out;
+}
+
+Outcome release(Host& host, const std::string& address)
+{
+    Outcome out;
+    std::string error;
+    const auto lock = lock_state(host, error);
+    if (!lock) {
+        out.error = error;
+        return out;
+    }
+    const auto remembered = read_state(host, address, error);
+    if (!remembered) {
+        if (!error.empty())
+            out.error = error;
+        else
+            out.notes.push_back(fmt::format("ezkvm did not bind {}: nothing to give back", address));
+        return out;
+    }
+    if (!host.exists(device_dir(address))) {
+        out.warnings.push_back(fmt::format("PCI device {} is gone", address));
+    } else if ((out.error = release_one(host, address, *remembered, out))) {
+        return out;
+    }
+    out.error = forget(host, address);
+    return out;
+}
+
+}  // namespace ezkvm::vfio

@@ -1,0 +1,48 @@
+#include "vfio/claims.hpp"
+
+#include <algorithm>
+
+namespace ezkvm::vfio {
+namespace {
+
+bool names(const VmDevices& vm, const std::string& address)
+{
+    return std::find(vm.addresses.begin(), vm.addresses.end(), address) != vm.addresses.end();
+}
+
+}  // namespace
+
+std::vector<std::string> passthrough_addresses(const config::VmSpec& spec)
+{
+    std::vector<std::string> addresses;
+    if (spec.gpu.type == config::GpuType::Passthrough)
+        for (const auto& f : spec.gpu.pci)
+            addresses.push_back(f.host_id);
+    for (const auto& f : spec.host.pci)
+        addresses.push_back(f.host_id);
+    return addresses;
+}
+
+std::vector<std::string> Claims::vms_naming(const std::string& address) const
+{
+    std::vector<std::string> found;
+    for (const auto& vm : vms_)
+        if (names(vm, address))
+            found.push_back(vm.vm);
+    return found;
+}
+
+bool Claims::always_with(const std::string& address, const std::string& other) const
+{
+    bool any = false;
+    for (const auto& vm : vms_) {
+        if (!names(vm, address))
+            continue;
+        if (!names(vm, other))
+            return false;
+        any = true;
+    }
+    return any;
+}
+
+}  // namespace ezkvm::vfio

@@ -1,0 +1,34 @@
+#pragma once
+// Which VMs pass which host PCI devices through: what the IOMMU group rule
+// needs to know about "the same VM".
+#include <string>
+#include <vector>
+
+#include "config/spec.hpp"
+
+namespace ezkvm::vfio {
+
+// The host addresses a VM passes through (gpu.pci with type passthrough, host.pci), in file order.
+std::vector<std::string> passthrough_addresses(const config::VmSpec& spec);
+
+struct VmDevices {
+    std::string vm;
+    std::vector<std::string> addresses;
+};
+
+class Claims {
+public:
+    Claims() = default;
+    explicit Claims(std::vector<VmDevices> vms) : vms_(std::move(vms)) {}
+
+    // Names of the VMs passing `address` through.
+    std::vector<std::string> vms_naming(const std::string& address) const;
+    // Whether every VM passing `address` through also passes `other` through
+    // (false when no VM names `address`).
+    bool always_with(const std::string& address, const std::string& other) const;
+
+private:
+    std::vector<VmDevices> vms_;
+};
+
+}  // namespace ezkvm::vfio

@@ -1,0 +1,86 @@
+#include "vfio/host.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "runtime/fd.hpp"
+#include "runtime/process.hpp"
+
+namespace ezkvm::vfio {
+namespace fs = std::filesystem;
+
+bool Host::exists(const std::string& path) const
+{
+    std::error_code ec;
+    return fs::exists(real(path), ec);
+}
+
+std::optional<std::string> Host::read(const std::string& path) const
+{
+    std::ifstream in(real(path), std::ios::binary);
+    if (!in)
+        return std::nullopt;
+    std::ostringstream text;
+    text << in.rdbuf();
+    std::string value = text.str();
+    const auto first = value.find_first_not_of(" \t\n\r");
+    if (first == std::string::npos)
+        return std::string();
+    const auto last = value.find_last_not_of(" \t\n\r");
+    return value.substr(first, last - first + 1);
+}
+
+std::optional<std::string> Host::link_name(const std::string& path) const
+{
+    std::error_code ec;
+    const fs::path target = fs::read_symlink(real(path), ec);
+    if (ec)
+        return std::nullopt;
+    return target.filename().string();
+}
+
+std::vector<std::string> Host::list(const std::string& dir) const
+{
+    std::vector<std::string> names;
+    std::error_code ec;
+    for (fs::directory_iterator it(real(dir), ec), end; !ec && it != end; it.increment(ec))
+        names.push_back(it->path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+Error Host::write(const std::string& path, const std::string& value)
+{
+    const std::string file = real(path);
+    runtime::Fd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd)
+        return fmt::format("cannot open {}: {}", file, std::strerror(errno));
+    const ssize_t written = ::write(fd.get(), value.data(), value.size());
+    if (written < 0)
+        return fmt::format("writing '{}' to {} failed: {}", value == "\n" ? "\\n" : value, file,
+                           std::strerror(errno));
+    if (static_cast<size_t>(written) != value.size())
+        return fmt::format("writing '{}' to {} was cut short", value, file);
+    return std::nullopt;
+}
+
+Error Host::load_module(const std::string& module)
+{
+    const auto run = runtime::run_capture({"modprobe", module});
+    if (!run.result)
+        return fmt::format("cannot load the {} module: {}", module, run.error);
+    if (!run.result->status.success())
+        return fmt::format("modprobe {} {}: {}", module, run.result->status.describe(), run.result->output);
+    return std::nullopt;
+}
+
+}  // namespace ezkvm::vfio

@@ -1,0 +1,37 @@
+#pragma once
+// What ezkvm remembers about a device it bound to vfio-pci: the driver it had
+// before, in /run/ezkvm/vfio/<address>.json (root's, under EZKVM_ROOT). The
+// file is written before the first change to the device and removed once the
+// device is back, so a release after a crash (of qemu or of ezkvm itself)
+// still knows where the device belongs. /run is empty after a reboot, as are
+// the bindings.
+#include <optional>
+#include <string>
+
+#include "runtime/fd.hpp"
+#include "vfio/host.hpp"
+
+namespace ezkvm::vfio {
+
+inline constexpr const char* state_dir = "/run/ezkvm/vfio";
+
+struct Remembered {
+    std::string driver;  // "" when the device had no driver
+};
+
+std::string state_file(const std::string& address);
+
+// nullopt when nothing is remembered (or the file is unreadable: `error` says why).
+std::optional<Remembered> read_state(const Host& host, const std::string& address, std::string& error);
+// Writes the state file unless one exists already (an earlier bind's knowledge wins).
+Error remember(const Host& host, const std::string& address, const Remembered& state);
+Error forget(const Host& host, const std::string& address);
+
+// Held while a device is bound or released: the units of one VM's devices run
+// at the same time and bind each other's group companions.
+struct StateLock {
+    runtime::Fd fd;
+};
+std::optional<StateLock> lock_state(const Host& host, std::string& error);
+
+}  // namespace ezkvm::vfio
