@@ -1,0 +1,143 @@
+// ezkvm list: every VM of the config directories with its state from systemd.
+// Listing never fails because systemd cannot be reached: the state is then "unknown".
+#include <iostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "bus/manager.hpp"
+#include "cli/command.hpp"
+#include "cli/systemd_unit.hpp"
+#include "config/resolve.hpp"
+#include "units/vm_units.hpp"
+
+namespace ezkvm::cli {
+namespace {
+
+struct ListOptions {
+    bool json = false;
+};
+
+struct Row {
+    std::string name;
+    std::string file;
+    bool valid = false;
+    std::string state = "unknown";
+    std::string sub_state;
+    std::string unit;
+    bool autostart = false;
+    uint64_t memory_mib = 0;
+    unsigned cpus = 0;
+    std::string display;
+};
+
+const char* display_name(config::DisplayType type)
+{
+    switch (type) {
+    case config::DisplayType::None: return "none";
+    case config::DisplayType::LookingGlass: return "looking_glass";
+    case config::DisplayType::RemoteViewer: return "remote-viewer";
+    case config::DisplayType::Spice: return "spice";
+    case config::DisplayType::Vnc: return "vnc";
+    case config::DisplayType::Gtk: return "gtk";
+    case config::DisplayType::Sdl: return "sdl";
+    }
+    return "?";
+}
+
+Row row_of(const config::VmFile& file, const config::Environment& env)
+{
+    Row row;
+    row.name = file.name;
+    row.file = file.path;
+    row.unit = units::vm_unit_name(file.name);
+    Diagnostics diags;
+    const auto vm = config::load_vm_file(env.real(file.path), file.path, env, diags);
+    if (vm && !diags.has_errors()) {
+        const auto& spec = vm->spec;
+        row.valid = true;
+        row.autostart = spec.general.autostart;
+        row.memory_mib = spec.system.memory.mib;
+        row.cpus = spec.system.cpu.sockets * spec.system.cpu.cores * spec.system.cpu.threads;
+        row.display = display_name(spec.display.type);
+    }
+    return row;
+}
+
+void add_state(Row& row, bus::Connection& bus)
+{
+    row.unit = vm_unit(bus, row.name);
+    const auto state = bus::unit_state(bus, row.unit);
+    if (!state)
+        return;  // "unknown"
+    row.state = state->loaded() ? state->active_state : state->load_state;
+    row.sub_state = state->sub_state;
+}
+
+std::string memory_text(uint64_t mib)
+{
+    if (mib >= 1024 && mib % 1024 == 0)
+        return fmt::format("{}G", mib / 1024);
+    return fmt::format("{}M", mib);
+}
+
+void print_table(const std::vector<Row>& rows)
+{
+    size_t width = 4;
+    for (const auto& row : rows)
+        width = std::max(width, row.name.size());
+    std::cout << fmt::format("{:<{}}  {:<12} {:<9} {:>7} {:>4}  {}\n", "NAME", width, "STATE", "AUTOSTART",
+                             "MEMORY", "CPUS", "DISPLAY");
+    for (const auto& row : rows) {
+        if (!row.valid) {
+            std::cout << fmt::format("{:<{}}  {:<12} {:<9} {:>7} {:>4}  {}\n", row.name, width, row.state, "-", "-",
+                                     "-", "(invalid file: ezkvm check " + row.name + ")");
+            continue;
+        }
+        std::cout << fmt::format("{:<{}}  {:<12} {:<9} {:>7} {:>4}  {}\n", row.name, width, row.state,
+                                 row.autostart ? "yes" : "no", memory_text(row.memory_mib), row.cpus, row.display);
+    }
+}
+
+void print_json(const std::vector<Row>& rows)
+{
+    auto out = nlohmann::json::array();
+    for (const auto& row : rows) {
+        nlohmann::json item{{"name", row.name}, {"file", row.file}, {"valid", row.valid}, {"state", row.state}};
+        item["sub_state"] = row.sub_state.empty() ? nlohmann::json() : nlohmann::json(row.sub_state);
+        item["unit"] = row.unit.empty() ? nlohmann::json() : nlohmann::json(row.unit);
+        if (row.valid) {
+            item["autostart"] = row.autostart;
+            item["memory_mib"] = row.memory_mib;
+            item["cpus"] = row.cpus;
+            item["display"] = row.display;
+        }
+        out.push_back(std::move(item));
+    }
+    std::cout << out.dump(2) << '\n';
+}
+
+}  // namespace
+
+Action setup_list(CLI::App& app, const GlobalOptions& global)
+{
+    auto opts = std::make_shared<ListOptions>();
+    app.add_flag("--json", opts->json, "A JSON array, one object per VM");
+    return [opts, &global] {
+        const auto env = config::Environment::from_process(global.scope());
+        std::vector<Row> rows;
+        for (const auto& file : config::find_vm_files(env))
+            rows.push_back(row_of(file, env));
+        auto bus = bus::Connection::open(global.scope());
+        if (bus)
+            for (auto& row : rows)
+                add_state(row, bus.value());
+        if (opts->json)
+            print_json(rows);
+        else
+            print_table(rows);
+        return exit_ok;
+    };
+}
+
+}  // namespace ezkvm::cli

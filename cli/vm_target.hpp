@@ -1,0 +1,32 @@
+#pragma once
+// What the commands that talk to a running VM (console, qmp, monitor, view)
+// share: the VM named on the command line, its paths, and errors that say
+// whether the VM does not exist or is not running.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli/command.hpp"
+#include "runtime/fd.hpp"
+#include "util/vm_paths.hpp"
+
+namespace ezkvm::cli {
+
+struct VmTarget {
+    std::string name;
+    Scope scope = Scope::System;
+    VmPaths paths;
+};
+
+// nullopt (after printing why) when `name` cannot be a VM name.
+std::optional<VmTarget> vm_target(const std::string& name, const GlobalOptions& global);
+
+// Connects to one of the VM's sockets; prints the reason and returns an
+// invalid Fd when that fails.
+runtime::Fd connect_to_vm(const VmTarget& vm, const std::string& path, std::string_view what);
+
+// The names of the VMs in the config directories of `scope`.
+std::vector<std::string> vm_names(Scope scope);
+
+}  // namespace ezkvm::cli

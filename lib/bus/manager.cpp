@@ -1,0 +1,326 @@
+#include "bus/manager.hpp"
+
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "bus/message.hpp"
+
+namespace ezkvm::bus {
+namespace {
+
+constexpr const char* systemd = "org.freedesktop.systemd1";
+constexpr const char* manager_path = "/org/freedesktop/systemd1";
+constexpr const char* manager_iface = "org.freedesktop.systemd1.Manager";
+constexpr const char* unit_iface = "org.freedesktop.systemd1.Unit";
+constexpr const char* service_iface = "org.freedesktop.systemd1.Service";
+
+std::optional<std::string> unit_path(const std::string& unit)
+{
+    char* path = nullptr;
+    if (sd_bus_path_encode("/org/freedesktop/systemd1/unit", unit.c_str(), &path) < 0)
+        return std::nullopt;
+    std::string out(path);
+    free(path);
+    return out;
+}
+
+// A string property; "" when it cannot be read.
+std::string string_property(sd_bus* bus, const std::string& path, const char* iface, const char* name)
+{
+    char* value = nullptr;
+    if (sd_bus_get_property_string(bus, systemd, path.c_str(), iface, name, nullptr, &value) < 0)
+        return {};
+    std::string out(value);
+    free(value);
+    return out;
+}
+
+template <typename T>
+T trivial_property(sd_bus* bus, const std::string& path, const char* iface, const char* name, char type)
+{
+    T value{};
+    if (sd_bus_get_property_trivial(bus, systemd, path.c_str(), iface, name, nullptr, type, &value) < 0)
+        return T{};
+    return value;
+}
+
+const char* job_method(JobVerb verb)
+{
+    switch (verb) {
+    case JobVerb::Start: return "StartUnit";
+    case JobVerb::Stop: return "StopUnit";
+    case JobVerb::Restart: return "RestartUnit";
+    }
+    return "StartUnit";
+}
+
+std::string job_failure(const std::string& result, const std::string& unit)
+{
+    if (result == "failed")
+        return fmt::format("{} failed", unit);
+    if (result == "timeout")
+        return fmt::format("{} timed out", unit);
+    if (result == "dependency")
+        return fmt::format("a unit {} depends on failed", unit);
+    if (result == "canceled")
+        return fmt::format("the job for {} was canceled", unit);
+    if (result == "skipped")
+        return fmt::format("the job for {} was skipped", unit);
+    return fmt::format("the job for {} ended with result '{}'", unit, result);
+}
+
+struct JobWait {
+    std::string path;                   // the job's object path, once known
+    std::optional<std::string> result;  // set by the JobRemoved signal
+};
+
+int on_job_removed(sd_bus_message* message, void* userdata, sd_bus_error*)
+{
+    auto* wait = static_cast<JobWait*>(userdata);
+    uint32_t id = 0;
+    const char* path = nullptr;
+    const char* unit = nullptr;
+    const char* result = nullptr;
+    if (sd_bus_message_read(message, "uoss", &id, &path, &unit, &result) >= 0 && wait->path == path)
+        wait->result = result;
+    return 0;
+}
+
+// Calls `enqueue` (which returns the job's object path) with a JobRemoved match
+// already in place, then waits for the job to go.
+template <typename Enqueue>
+Result<Done> wait_for_job(Connection& connection, const std::string& unit, Enqueue enqueue)
+{
+    sd_bus* bus = connection.get();
+    JobWait wait;
+    sd_bus_slot* slot = nullptr;
+    int r = sd_bus_match_signal(bus, &slot, systemd, manager_path, manager_iface, "JobRemoved", on_job_removed, &wait);
+    if (r < 0)
+        return make_error("cannot watch systemd's jobs", nullptr, r);
+    struct SlotUnref {
+        sd_bus_slot* slot;
+        ~SlotUnref() { sd_bus_slot_unref(slot); }
+    } unref{slot};
+    // Without a subscription systemd still signals the client that queued the job; subscribing costs nothing.
+    sd_bus_call_method(bus, systemd, manager_path, manager_iface, "Subscribe", nullptr, nullptr, "");
+
+    Result<std::string> job = enqueue(bus);
+    if (!job)
+        return job.error();
+    wait.path = job.value();
+    while (!wait.result) {
+        r = sd_bus_process(bus, nullptr);
+        if (r < 0)
+            return make_error("lost the connection to systemd", nullptr, r);
+        if (r > 0)
+            continue;
+        r = sd_bus_wait(bus, UINT64_MAX);
+        if (r < 0 && r != -EINTR)
+            return make_error("lost the connection to systemd", nullptr, r);
+    }
+    if (*wait.result == "done")
+        return Done{};
+    return Error{"job." + *wait.result, job_failure(*wait.result, unit), 0};
+}
+
+Result<std::string> read_job_path(sd_bus_message* reply)
+{
+    const char* path = nullptr;
+    const int r = sd_bus_message_read(reply, "o", &path);
+    if (r < 0)
+        return make_error("cannot read systemd's reply", nullptr, r);
+    return std::string(path);
+}
+
+int append_exec(sd_bus_message* m, const units::ExecCommands& commands)
+{
+    int r = sd_bus_message_open_container(m, 'a', "(sasb)");
+    for (const auto& argv : commands) {
+        if (r >= 0)
+            r = sd_bus_message_open_container(m, 'r', "sasb");
+        if (r >= 0)
+            r = sd_bus_message_append(m, "s", argv.at(0).c_str());
+        if (r >= 0)
+            r = sd_bus_message_open_container(m, 'a', "s");
+        for (const auto& arg : argv)
+            if (r >= 0)
+                r = sd_bus_message_append(m, "s", units::literal_dollars(arg).c_str());
+        if (r >= 0)
+            r = sd_bus_message_close_container(m);
+        if (r >= 0)
+            r = sd_bus_message_append(m, "b", 0);
+        if (r >= 0)
+            r = sd_bus_message_close_container(m);
+    }
+    return r >= 0 ? sd_bus_message_close_container(m) : r;
+}
+
+int append_strings(sd_bus_message* m, const std::vector<std::string>& items)
+{
+    int r = sd_bus_message_open_container(m, 'a', "s");
+    for (const auto& item : items)
+        if (r >= 0)
+            r = sd_bus_message_append(m, "s", item.c_str());
+    return r >= 0 ? sd_bus_message_close_container(m) : r;
+}
+
+// One (sv) of StartTransientUnit's properties.
+int append_property(sd_bus_message* m, const units::TransientProperty& property)
+{
+    struct Visitor {
+        sd_bus_message* m;
+        int open(const char* sig) { return sd_bus_message_open_container(m, 'v', sig); }
+        int operator()(const std::string& v) { return sd_bus_message_append(m, "v", "s", v.c_str()); }
+        int operator()(bool v) { return sd_bus_message_append(m, "v", "b", v ? 1 : 0); }
+        int operator()(units::U32 v) { return sd_bus_message_append(m, "v", "u", v.value); }
+        int operator()(units::U64 v) { return sd_bus_message_append(m, "v", "t", v.value); }
+        int operator()(units::I32 v) { return sd_bus_message_append(m, "v", "i", v.value); }
+        int operator()(const std::vector<std::string>& v)
+        {
+            int r = open("as");
+            if (r >= 0)
+                r = append_strings(m, v);
+            return r >= 0 ? sd_bus_message_close_container(m) : r;
+        }
+        int operator()(const units::FilterList& v)
+        {
+            int r = open("(bas)");
+            if (r >= 0)
+                r = sd_bus_message_open_container(m, 'r', "bas");
+            if (r >= 0)
+                r = sd_bus_message_append(m, "b", v.allow ? 1 : 0);
+            if (r >= 0)
+                r = append_strings(m, v.items);
+            if (r >= 0)
+                r = sd_bus_message_close_container(m);
+            return r >= 0 ? sd_bus_message_close_container(m) : r;
+        }
+        int operator()(const units::ExecCommands& v)
+        {
+            int r = open("a(sasb)");
+            if (r >= 0)
+                r = append_exec(m, v);
+            return r >= 0 ? sd_bus_message_close_container(m) : r;
+        }
+        int operator()(const units::Credentials& v)
+        {
+            int r = open("a(ss)");
+            if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "(ss)");
+            for (const auto& [id, path] : v)
+                if (r >= 0)
+                    r = sd_bus_message_append(m, "(ss)", id.c_str(), path.c_str());
+            if (r >= 0)
+                r = sd_bus_message_close_container(m);
+            return r >= 0 ? sd_bus_message_close_container(m) : r;
+        }
+    };
+    int r = sd_bus_message_open_container(m, 'r', "sv");
+    if (r >= 0)
+        r = sd_bus_message_append(m, "s", property.bus_name.c_str());
+    if (r >= 0)
+        r = std::visit(Visitor{m}, property.value);
+    return r >= 0 ? sd_bus_message_close_container(m) : r;
+}
+
+}  // namespace
+
+Result<UnitState> unit_state(Connection& connection, const std::string& unit)
+{
+    const auto path = unit_path(unit);
+    if (!path)
+        return Error{"", fmt::format("'{}' is not a valid unit name", unit), EINVAL};
+    sd_bus* bus = connection.get();
+    UnitState state;
+    {
+        CallError error;
+        char* value = nullptr;
+        const int r =
+            sd_bus_get_property_string(bus, systemd, path->c_str(), unit_iface, "LoadState", error.get(), &value);
+        if (r < 0)
+            return make_error(fmt::format("cannot read the state of {}", unit), error.get(), r);
+        state.load_state = value;
+        free(value);
+    }
+    state.active_state = string_property(bus, *path, unit_iface, "ActiveState");
+    state.sub_state = string_property(bus, *path, unit_iface, "SubState");
+    state.description = string_property(bus, *path, unit_iface, "Description");
+    state.fragment_path = string_property(bus, *path, unit_iface, "FragmentPath");
+    state.active_enter_usec = trivial_property<uint64_t>(bus, *path, unit_iface, "ActiveEnterTimestamp", 't');
+    if (unit.ends_with(".service")) {
+        state.result = string_property(bus, *path, service_iface, "Result");
+        state.main_pid = trivial_property<uint32_t>(bus, *path, service_iface, "MainPID", 'u');
+        state.control_pid = trivial_property<uint32_t>(bus, *path, service_iface, "ControlPID", 'u');
+        state.n_restarts = trivial_property<uint32_t>(bus, *path, service_iface, "NRestarts", 'u');
+        state.exec_main_start_usec =
+            trivial_property<uint64_t>(bus, *path, service_iface, "ExecMainStartTimestamp", 't');
+    }
+    return state;
+}
+
+Result<Done> run_job(Connection& connection, JobVerb verb, const std::string& unit)
+{
+    return wait_for_job(connection, unit, [&](sd_bus* bus) -> Result<std::string> {
+        CallError error;
+        sd_bus_message* reply = nullptr;
+        const int r = sd_bus_call_method(bus, systemd, manager_path, manager_iface, job_method(verb), error.get(),
+                                         &reply, "ss", unit.c_str(), "replace");
+        Message owner(reply);
+        if (r < 0)
+            return make_error(fmt::format("{} {}", job_method(verb), unit), error.get(), r);
+        return read_job_path(reply);
+    });
+}
+
+Result<Done> kill_main_process(Connection& connection, const std::string& unit, int signal)
+{
+    CallError error;
+    const int r = sd_bus_call_method(connection.get(), systemd, manager_path, manager_iface, "KillUnit", error.get(),
+                                     nullptr, "ssi", unit.c_str(), "main", signal);
+    if (r < 0)
+        return make_error(fmt::format("KillUnit {}", unit), error.get(), r);
+    return Done{};
+}
+
+Result<Done> reset_failed(Connection& connection, const std::string& unit)
+{
+    CallError error;
+    const int r = sd_bus_call_method(connection.get(), systemd, manager_path, manager_iface, "ResetFailedUnit",
+                                     error.get(), nullptr, "s", unit.c_str());
+    if (r < 0)
+        return make_error(fmt::format("ResetFailedUnit {}", unit), error.get(), r);
+    return Done{};
+}
+
+Result<Done> start_transient(Connection& connection, const units::TransientUnit& unit)
+{
+    return wait_for_job(connection, unit.name, [&](sd_bus* bus) -> Result<std::string> {
+        sd_bus_message* call = nullptr;
+        int r = sd_bus_message_new_method_call(bus, &call, systemd, manager_path, manager_iface,
+                                               "StartTransientUnit");
+        Message call_owner(call);
+        if (r >= 0)
+            r = sd_bus_message_append(call, "ss", unit.name.c_str(), "fail");
+        if (r >= 0)
+            r = sd_bus_message_open_container(call, 'a', "(sv)");
+        for (const auto& property : unit.properties)
+            if (r >= 0)
+                r = append_property(call, property);
+        if (r >= 0)
+            r = sd_bus_message_close_container(call);
+        if (r >= 0)
+            r = sd_bus_message_append(call, "a(sa(sv))", 0);
+        if (r < 0)
+            return make_error("cannot build the StartTransientUnit call", nullptr, r);
+        CallError error;
+        sd_bus_message* reply = nullptr;
+        r = sd_bus_call(bus, call, 0, error.get(), &reply);
+        Message reply_owner(reply);
+        if (r < 0)
+            return make_error(fmt::format("StartTransientUnit {}", unit.name), error.get(), r);
+        return read_job_path(reply);
+    });
+}
+
+}  // namespace ezkvm::bus

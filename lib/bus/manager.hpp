@@ -1,0 +1,46 @@
+#pragma once
+// systemd's manager over sd-bus (org.freedesktop.systemd1): a unit's state,
+// jobs that are waited for until they finish, signals to a unit's processes
+// and transient units.
+#include <cstdint>
+#include <string>
+
+#include "bus/connection.hpp"
+#include "units/transient.hpp"
+
+namespace ezkvm::bus {
+
+struct UnitState {
+    std::string load_state;    // loaded, not-found, masked, ...
+    std::string active_state;  // active, activating, deactivating, inactive, failed, ...
+    std::string sub_state;     // running, start-post, stop, dead, failed, ...
+    std::string result;        // the service's result: success, exit-code, signal, timeout, ...
+    std::string description;
+    std::string fragment_path;
+    uint32_t main_pid = 0;
+    uint32_t control_pid = 0;
+    uint32_t n_restarts = 0;
+    uint64_t exec_main_start_usec = 0;  // CLOCK_REALTIME, 0 when qemu never started
+    uint64_t active_enter_usec = 0;     // CLOCK_REALTIME, 0 when never active
+
+    bool loaded() const { return load_state == "loaded"; }
+};
+
+Result<UnitState> unit_state(Connection& bus, const std::string& unit);
+
+enum class JobVerb { Start, Stop, Restart };
+
+// Queues the job (mode "replace") and waits until systemd removes it. ok when
+// its result is "done"; otherwise the Error's name is "job.<result>" ("job.failed").
+Result<Done> run_job(Connection& bus, JobVerb verb, const std::string& unit);
+
+// KillUnit: `signal` to the unit's main process only.
+Result<Done> kill_main_process(Connection& bus, const std::string& unit, int signal);
+
+// ResetFailedUnit: forget a failed unit's result (a failed transient unit is kept until then).
+Result<Done> reset_failed(Connection& bus, const std::string& unit);
+
+// StartTransientUnit with mode "fail", waiting for its start job like run_job.
+Result<Done> start_transient(Connection& bus, const units::TransientUnit& unit);
+
+}  // namespace ezkvm::bus

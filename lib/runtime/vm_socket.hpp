@@ -1,0 +1,24 @@
+#pragma once
+// Connecting to one of a running VM's sockets (QMP, the console) with an
+// error a user can act on: not running, or not allowed.
+#include <string>
+#include <string_view>
+
+#include "runtime/fd.hpp"
+#include "util/vm_paths.hpp"
+
+namespace ezkvm::runtime {
+
+struct VmSocketResult {
+    Fd fd;              // connected, non-blocking; invalid on error
+    std::string error;  // the message for the user when !fd
+};
+
+// `what` names the socket in messages ("serial console", "QMP socket").
+VmSocketResult connect_vm_socket(const std::string& vm, Scope scope, const std::string& path, std::string_view what);
+
+// The message for a failed connect() to `path` with `error` (an errno value).
+std::string vm_socket_error(const std::string& vm, Scope scope, const std::string& path, std::string_view what,
+                            int error);
+
+}  // namespace ezkvm::runtime

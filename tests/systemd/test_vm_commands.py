@@ -1,0 +1,409 @@
+#!/usr/bin/env python3
+"""ezkvm's everyday commands against a real systemd 252 (container.py), with the build under
+test installed into the container as test_units.py does.
+
+In one container, with the test guest (SeaBIOS, no TPM: fastest) as /etc/ezkvm/tiny.yaml:
+`ezkvm list` (and --json), start, status (and --json, QMP state, PIDs, uptime), logs (-n, -f),
+stop, stop --force, restart as root; `machinectl list/status` showing the VM while it runs and
+not after (registered by the unit's ExecStartPost=+ ezkvm-helper register); a start that fails
+shown with the unit's journal; a non-root member of group ezkvm allowed by the shipped polkit
+rule; a non-member refused with the message that says what to do; a user VM of a lingering
+user through the user generator (`ezkvm --user start`); a VM file installed nowhere as a
+transient user unit (`ezkvm --user start FILE`), whose `--print-systemd-run` line matches the
+installed user unit's settings and, run by the shell, starts the same VM.
+
+usage: test_vm_commands.py BUILD_DIR   (a build configured with --prefix=/usr or /usr/local)
+"""
+
+import json
+import re
+import shlex
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "boot"))
+from installed_test import run_installed  # noqa: E402
+from test_units import GUEST_DIR, run_step, wait_until  # noqa: E402
+
+MEMBER, OUTSIDER = "alice", "bob"  # in group ezkvm / not
+DENIED = ("you are not allowed to manage ezkvm@tiny.service: add yourself to group ezkvm "
+          "(sudo usermod -aG ezkvm $USER) or use sudo")
+
+VM_YAML = f"""\
+general:
+  description: command test guest
+  accel: tcg
+  stop_timeout: 30
+system:
+  bios: {{ type: seabios }}
+  cpu: {{ cores: 1 }}
+  memory: {{ max: 192M }}
+  kernel:
+    image: {GUEST_DIR}/vmlinuz
+    initrd: {GUEST_DIR}/initrd.img
+    cmdline: console=ttyS0 quiet
+gpu: {{ type: none }}
+display: {{ type: none }}
+"""
+# The user's VMs: name-derived identities (the SMBIOS UUID) pinned, so that the installed
+# "mine" and the transient "eph" differ only in their names.
+USER_VM_YAML = VM_YAML.replace("bios: { type: seabios }",
+                               'bios: { type: seabios, uuid: "2c4f9d1e-3a5b-4c6d-8e7f-901a2b3c4d5e" }')
+# The sandboxing both must end up with, as systemd reports it.
+SAME_PROPERTIES = ("Type", "KillMode", "TimeoutStartUSec", "TimeoutStopUSec", "NoNewPrivileges", "RestrictNamespaces",
+                   "LockPersonality", "RestrictRealtime", "RestrictSUIDSGID", "KeyringMode", "UMask",
+                   "RestrictAddressFamilies", "SystemCallArchitectures", "SystemCallFilter", "SystemCallErrorNumber",
+                   "MemoryDenyWriteExecute", "RequiresMountsFor")
+# Valid, but its disk is not there when it starts.
+MISSING_DISK_YAML = VM_YAML + "storage:\n  - { type: virtio-blk, file: /srv/missing/disk.qcow2 }\n"
+
+
+def ezkvm(box, *args, user=None, check=False, timeout=200, scope_user=False):
+    """Runs ezkvm inside the container as root or as `user` (with their session's environment)."""
+    argv = ["ezkvm"] + (["--user"] if scope_user else []) + list(args)
+    if user is None:
+        return box.run(argv, check=check, timeout=timeout)
+    return box.user_run(user, argv, check=check, timeout=timeout)
+
+
+def prop(box, unit, name, user=None):
+    if user is None:
+        return box.systemctl("show", "-P", name, unit).stdout.strip()
+    return box.user_systemctl(user, "show", "-P", name, unit).stdout.strip()
+
+
+def parse_json(text):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def machines(box):
+    return box.run(["machinectl", "list", "--no-legend", "--no-pager"], check=False).stdout
+
+
+def output(result):
+    return f"exit {result.returncode}\nstdout: {result.stdout}\nstderr: {result.stderr}"
+
+
+# --- the steps ---------------------------------------------------------------------------
+
+def check_setup(checks, box):
+    box.run(["systemd-sysusers"])
+    box.run(["systemd-tmpfiles", "--create"])
+    for user in (MEMBER, OUTSIDER):
+        box.run(["useradd", "--create-home", "--user-group", "--shell", "/bin/sh", user])
+    box.run(["usermod", "-aG", "ezkvm", MEMBER])
+    box.write_file("/etc/ezkvm/tiny.yaml", VM_YAML)
+    box.write_file("/etc/ezkvm/broken.yaml", MISSING_DISK_YAML)
+    box.systemctl("daemon-reload")
+    rules = box.run(["ls", "/usr/share/polkit-1/rules.d", "/usr/local/share/polkit-1/rules.d"],
+                    check=False).stdout
+    checks.check("the polkit rule is installed", "50-ezkvm.rules" in rules, rules)
+    # polkitd reads rules at start; it is started on demand, after the rule was in place.
+
+
+def check_list(checks, box, user=None):
+    who = f" as {user}" if user else ""
+    result = ezkvm(box, "list", user=user)
+    lines = result.stdout.splitlines()
+    checks.check(f"ezkvm list{who} succeeds", result.returncode == 0, output(result))
+    tiny = next((line.split() for line in lines if line.startswith("tiny ")), None)
+    checks.check(f"ezkvm list{who} shows tiny: inactive, no autostart, 192M, 1 CPU, display none",
+                 tiny == ["tiny", "inactive", "no", "192M", "1", "none"], result.stdout)
+    listed = parse_json(ezkvm(box, "list", "--json", user=user).stdout)
+    checks.check(f"ezkvm list --json{who} parses", isinstance(listed, list), listed)
+    entry = next((e for e in listed or [] if e.get("name") == "tiny"), {})
+    checks.check(f"ezkvm list --json{who}: tiny's fields",
+                 entry.get("state") == "inactive" and entry.get("memory_mib") == 192 and entry.get("cpus") == 1
+                 and entry.get("autostart") is False and entry.get("display") == "none"
+                 and entry.get("unit") == "ezkvm@tiny.service" and entry.get("file") == "/etc/ezkvm/tiny.yaml",
+                 entry)
+
+
+def check_list_without_bus(checks, box):
+    result = box.run(["env", "DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent", "ezkvm", "list", "--json"],
+                     check=False)
+    listed = parse_json(result.stdout) or []
+    checks.check("ezkvm list without a reachable bus succeeds with state unknown",
+                 result.returncode == 0 and listed and all(e["state"] == "unknown" for e in listed), output(result))
+
+
+def check_start_as_root(checks, box, times):
+    started = time.monotonic()
+    result = ezkvm(box, "start", "tiny")
+    times["ezkvm start tiny"] = time.monotonic() - started
+    if not checks.check("ezkvm start tiny succeeds", result.returncode == 0, output(result)):
+        return False
+    checks.check("ezkvm@tiny is active when start returns", prop(box, "ezkvm@tiny.service", "ActiveState") == "active")
+    pid = prop(box, "ezkvm@tiny.service", "MainPID")
+    listed = machines(box)
+    checks.check("machinectl list shows tiny as a vm", any(line.split()[:2] == ["tiny", "vm"]
+                                                          for line in listed.splitlines()), listed)
+    status = box.run(["machinectl", "status", "tiny", "--no-pager"], check=False).stdout
+    checks.check("machinectl status tiny names qemu as its leader", f"Leader: {pid}" in status, status)
+    checks.check("machinectl status tiny: service ezkvm, unit ezkvm@tiny.service",
+                 "Service: ezkvm" in status and "Unit: ezkvm@tiny.service" in status, status)
+    return True
+
+
+def check_status(checks, box, user=None):
+    who = f" as {user}" if user else ""
+    pid = prop(box, "ezkvm@tiny.service", "MainPID")
+    result = ezkvm(box, "status", "tiny", user=user)
+    checks.check(f"ezkvm status tiny{who} exits 0 for a running VM", result.returncode == 0, output(result))
+    text = result.stdout
+    checks.check(f"ezkvm status{who}: systemd state", "state: active (running) since" in text, text)
+    checks.check(f"ezkvm status{who}: qemu's PID", f"PIDs: qemu {pid}" in text, text)
+    checks.check(f"ezkvm status{who}: uptime", "uptime: " in text, text)
+    if user is None:
+        checks.check("ezkvm status: QMP says running", "qemu: running (QMP)" in text, text)
+        checks.check("ezkvm status: the sockets", "/run/ezkvm/tiny/qmp.sock" in text, text)
+        data = parse_json(ezkvm(box, "status", "--json", "tiny").stdout) or {}
+        checks.check("ezkvm status --json parses: running, qemu_pid, qmp_status",
+                     data.get("active_state") == "active" and str(data.get("qemu_pid")) == pid
+                     and data.get("qmp_status") == "running" and data.get("uptime_seconds") is not None, data)
+    else:
+        # /run/ezkvm/tiny is qemu's user's (0700): QMP is for root and ezkvm only.
+        checks.check(f"ezkvm status{who}: QMP not reachable is said, not fatal", "QMP not reachable" in text, text)
+
+
+def check_logs(checks, box):
+    journal = box.journal("ezkvm@tiny.service", wait_for="EZKVM-REPORT-END", timeout=240)
+    checks.check("the guest booted (its report in the journal)", "EZKVM-REPORT-END" in journal, journal[-1500:])
+    result = ezkvm(box, "logs", "tiny")
+    checks.check("ezkvm logs tiny shows the unit's journal with the guest's console",
+                 result.returncode == 0 and "VM running, QMP ready" in result.stdout
+                 and "EZKVM-REPORT-END" in result.stdout, output(result)[-2000:])
+    last = ezkvm(box, "logs", "-n", "3", "tiny").stdout.splitlines()
+    checks.check("ezkvm logs -n 3 prints 3 lines", len(last) == 3, last)
+    short = re.compile(r"^[A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2} [^ :]+(\[\d+\])?: ")
+    checks.check("in journalctl's short format", last and all(short.match(line) for line in last), last)
+    followed = box.run(["timeout", "3", "ezkvm", "logs", "-f", "-n", "2", "tiny"], check=False)
+    checks.check("ezkvm logs -f prints the last lines and keeps following (until killed)",
+                 followed.returncode == 124 and len(followed.stdout.splitlines()) == 2, output(followed))
+
+
+def check_outsider(checks, box):
+    for verb in ("stop", "restart"):
+        result = ezkvm(box, verb, "tiny", user=OUTSIDER)
+        checks.check(f"a non-member's ezkvm {verb} is refused with what to do",
+                     result.returncode == 1 and DENIED in result.stderr, output(result))
+    checks.check("the VM still runs", prop(box, "ezkvm@tiny.service", "ActiveState") == "active")
+    check_list_state(checks, box, "active", user=OUTSIDER)
+
+
+def check_list_state(checks, box, state, user=None):
+    listed = parse_json(ezkvm(box, "list", "--json", user=user).stdout) or []
+    entry = next((e for e in listed if e.get("name") == "tiny"), {})
+    checks.check(f"ezkvm list --json{' as ' + user if user else ''}: tiny is {state}",
+                 entry.get("state") == state, listed)
+
+
+def check_member(checks, box, times):
+    result = ezkvm(box, "stop", "tiny", user=MEMBER)
+    checks.check("a member of ezkvm may stop a VM (polkit rule)", result.returncode == 0, output(result))
+    checks.check("ezkvm@tiny is inactive", prop(box, "ezkvm@tiny.service", "ActiveState") == "inactive")
+    gone = wait_until(lambda: "tiny" not in machines(box), 10)
+    checks.check("machinectl list no longer shows tiny", gone, machines(box))
+    journal = box.journal("ezkvm@tiny.service", wait_for="guest powered off")
+    checks.check("stop was graceful (ACPI)", "guest powered off" in journal, journal[-1500:])
+
+    result = ezkvm(box, "start", "tiny", user=MEMBER)
+    checks.check("a member of ezkvm may start a VM", result.returncode == 0, output(result))
+    check_status(checks, box, user=MEMBER)
+    old_pid = prop(box, "ezkvm@tiny.service", "MainPID")
+    result = ezkvm(box, "restart", "tiny", user=MEMBER)
+    new_pid = prop(box, "ezkvm@tiny.service", "MainPID")
+    checks.check("a member of ezkvm may restart a VM (a new qemu)",
+                 result.returncode == 0 and new_pid not in ("0", old_pid), f"{old_pid} -> {new_pid}\n{output(result)}")
+    checks.check("machinectl list shows tiny again", wait_until(lambda: "tiny" in machines(box), 10), machines(box))
+    started = time.monotonic()
+    result = ezkvm(box, "stop", "--force", "tiny", user=MEMBER)
+    times["ezkvm stop --force"] = time.monotonic() - started
+    checks.check("a member's ezkvm stop --force succeeds", result.returncode == 0, output(result))
+    state = prop(box, "ezkvm@tiny.service", "ActiveState")
+    checks.check("after stop --force the unit is inactive, not failed", state == "inactive", state)
+    checks.check("stop --force did not wait for the guest (< 10 s)", times["ezkvm stop --force"] < 10,
+                 times["ezkvm stop --force"])
+    checks.check("after stop, status exits 3", ezkvm(box, "status", "tiny").returncode == 3)
+
+
+def check_failed_start(checks, box):
+    result = ezkvm(box, "start", "broken")
+    checks.check("a start that fails exits 1", result.returncode == 1, output(result))
+    checks.check("it says the unit failed, with its result", "ezkvm@broken.service failed (state failed" in
+                 result.stderr, result.stderr)
+    checks.check("it shows the unit's last journal lines",
+                 "Last lines of ezkvm@broken.service's journal:" in result.stderr
+                 and "/srv/missing/disk.qcow2" in result.stderr, result.stderr)
+    missing = ezkvm(box, "status", "nosuch")
+    checks.check("ezkvm status of a VM that does not exist says so", missing.returncode == 1
+                 and "there is no VM 'nosuch'" in missing.stderr, output(missing))
+    unknown = ezkvm(box, "start", "tinny")
+    checks.check("starting a VM that does not exist says so, with a suggestion",
+                 unknown.returncode == 1 and "tiny" in unknown.stderr, output(unknown))
+
+
+def check_without_machined(checks, box):
+    """machined not installed: its D-Bus activation file hidden, the running one stopped."""
+    box.run("mount --bind /dev/null /usr/share/dbus-1/system-services/org.freedesktop.machine1.service && "
+            "systemctl stop systemd-machined.service && "
+            "busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig")
+    result = ezkvm(box, "start", "tiny")
+    checks.check("without machined, ezkvm start still succeeds", result.returncode == 0, output(result))
+    journal = box.journal("ezkvm@tiny.service", wait_for="machined is not installed")
+    checks.check("register skipped it, saying why", "(systemd-machined is not installed: skipped)" in journal,
+                 journal[-1500:])
+    priority = box.run(["journalctl", "--no-pager", "-u", "ezkvm@tiny.service", "-p", "info", "-o", "cat"],
+                       check=False).stdout
+    checks.check("... at debug level", "machined is not installed" not in priority, priority[-1500:])
+    result = ezkvm(box, "stop", "--force", "tiny")
+    checks.check("and stops", result.returncode == 0, output(result))
+
+
+def check_user_vm(checks, box, times):
+    box.enable_user_manager(MEMBER)
+    uid = box.uid(MEMBER)
+    gid = int(box.run(["id", "-g", MEMBER]).stdout)
+    box.write_file(f"/home/{MEMBER}/.config/ezkvm/mine.yaml", USER_VM_YAML, owner=(uid, gid))
+    box.run(["chown", "-R", f"{uid}:{gid}", f"/home/{MEMBER}/.config"])
+    box.user_systemctl(MEMBER, "daemon-reload")
+    listed = parse_json(ezkvm(box, "list", "--json", user=MEMBER, scope_user=True).stdout) or []
+    checks.check("ezkvm --user list --json: the user VM, inactive",
+                 [(e.get("name"), e.get("state")) for e in listed] == [("mine", "inactive")], listed)
+    started = time.monotonic()
+    result = ezkvm(box, "start", "mine", user=MEMBER, scope_user=True)
+    times["ezkvm --user start mine"] = time.monotonic() - started
+    if not checks.check("ezkvm --user start mine succeeds", result.returncode == 0,
+                        output(result) + box.journal("ezkvm@mine.service", user=MEMBER)[-2000:]):
+        return
+    checks.check("the user's ezkvm@mine is active",
+                 prop(box, "ezkvm@mine.service", "ActiveState", user=MEMBER) == "active")
+    status = ezkvm(box, "status", "mine", user=MEMBER, scope_user=True)
+    checks.check("ezkvm --user status mine: running, QMP running",
+                 status.returncode == 0 and "qemu: running (QMP)" in status.stdout
+                 and f"/run/user/{uid}/ezkvm/mine/qmp.sock" in status.stdout, output(status))
+    logs = ezkvm(box, "logs", "mine", user=MEMBER, scope_user=True)
+    checks.check("ezkvm --user logs mine (as root would see it: the user's own journal needs persistent "
+                 "storage, so the message says why it is empty otherwise)",
+                 logs.returncode == 0 and ("VM running, QMP ready" in logs.stdout or "readable by you" in logs.stderr),
+                 output(logs)[-1500:])
+    root_view = box.run(["journalctl", "--no-pager", "-o", "cat", "_SYSTEMD_USER_UNIT=ezkvm@mine.service"],
+                        check=False).stdout
+    checks.check("the user VM's helpers log to the user unit's journal", "VM running, QMP ready" in root_view,
+                 root_view[-1500:])
+    result = ezkvm(box, "stop", "mine", user=MEMBER, scope_user=True)
+    checks.check("ezkvm --user stop mine succeeds",
+                 result.returncode == 0 and prop(box, "ezkvm@mine.service", "ActiveState", user=MEMBER) == "inactive",
+                 output(result))
+
+
+def unit_settings(text):
+    """The settings of `systemctl cat` output (the unit and its drop-ins), as 'Key=value' lines."""
+    return [line for line in text.splitlines() if line and not line.startswith(("#", "["))]
+
+
+def check_transient(checks, box, times):
+    uid = box.uid(MEMBER)
+    gid = int(box.run(["id", "-g", MEMBER]).stdout)
+    # The same file as the installed user VM "mine", under another name, installed nowhere.
+    path = f"/home/{MEMBER}/vms/eph.yaml"
+    box.write_file(path, USER_VM_YAML, owner=(uid, gid))
+    box.run(["chown", f"{uid}:{gid}", f"/home/{MEMBER}/vms"])
+    printed = ezkvm(box, "start", "--print-systemd-run", path, user=MEMBER, scope_user=True)
+    checks.check("--print-systemd-run prints one line", printed.returncode == 0 and
+                 len(printed.stdout.splitlines()) == 1, output(printed))
+    argv = shlex.split(printed.stdout)
+    checks.check("it is a systemd-run --user command for ezkvm-transient@eph.service",
+                 argv[:3] == ["systemd-run", "--user", "--unit=ezkvm-transient@eph.service"], argv[:3])
+    properties = {argv[i + 1] for i in range(len(argv) - 1) if argv[i] == "-p"}
+    command = argv[argv.index("--") + 1:] if "--" in argv else []
+    installed = box.user_systemctl(MEMBER, "cat", "ezkvm@mine.service").stdout
+    missing = []
+    for line in unit_settings(installed):
+        key = line.split("=", 1)[0]
+        line = line.replace("%i", "eph").replace("mine", "eph")
+        if key in ("SourcePath",) or line.startswith("Description=ezkvm virtual machine"):
+            continue  # SourcePath= cannot be set on a transient unit; the drop-in's Description= wins
+        if key == "ExecStart":
+            if shlex.join(command) != shlex.join(shlex.split(line.split("=", 1)[1])):
+                missing.append(line)
+        elif line not in properties:
+            missing.append(line)
+    checks.check("every setting of the installed user unit (shipped + drop-in) is in the systemd-run line",
+                 not missing and command, f"missing: {missing}\nline: {printed.stdout}")
+
+    started = time.monotonic()
+    result = ezkvm(box, "start", path, user=MEMBER, scope_user=True)
+    times["ezkvm --user start FILE (transient)"] = time.monotonic() - started
+    if not checks.check("ezkvm --user start FILE succeeds", result.returncode == 0,
+                        output(result) + box.journal("ezkvm-transient@eph.service", user=MEMBER)[-2000:]):
+        return
+    checks.check("the transient unit is active",
+                 prop(box, "ezkvm-transient@eph.service", "ActiveState", user=MEMBER) == "active")
+    checks.check("it is transient", prop(box, "ezkvm-transient@eph.service", "Transient", user=MEMBER) == "yes")
+    differ = [(name, prop(box, "ezkvm@mine.service", name, user=MEMBER),
+               prop(box, "ezkvm-transient@eph.service", name, user=MEMBER)) for name in SAME_PROPERTIES]
+    differ = [d for d in differ if d[1] != d[2]]
+    checks.check("systemd shows the transient unit with the installed user unit's settings", not differ, differ)
+    status = ezkvm(box, "status", "eph", user=MEMBER, scope_user=True)
+    checks.check("ezkvm --user status eph finds the transient unit, QMP running",
+                 "ezkvm-transient@eph.service" in status.stdout and "qemu: running (QMP)" in status.stdout,
+                 output(status))
+    listed = parse_json(ezkvm(box, "list", "--json", user=MEMBER, scope_user=True).stdout) or []
+    checks.check("ezkvm --user list --json still parses (the transient VM is no VM file of the user's)",
+                 isinstance(listed, list) and all(e.get("name") != "eph" for e in listed), listed)
+    result = ezkvm(box, "stop", "eph", user=MEMBER, scope_user=True)
+    checks.check("ezkvm --user stop eph stops the transient unit", result.returncode == 0, output(result))
+    journal = box.journal("ezkvm-transient@eph.service", user=MEMBER)
+    checks.check("the transient unit's ExecStop= found the VM file (ACPI with the VM's own stop timeout)",
+                 "stopping: pressing the ACPI power button" in journal and "for up to 30 s" in journal
+                 and "default stop timeout" not in journal, journal[-1500:])
+    gone = wait_until(lambda: prop(box, "ezkvm-transient@eph.service", "LoadState", user=MEMBER) == "not-found", 10)
+    checks.check("the transient unit is gone after stop", gone)
+
+    # The printed line, run by a shell, starts the same VM.
+    result = box.user_run(MEMBER, ["sh", "-c", printed.stdout], check=False, timeout=200)
+    checks.check("the printed systemd-run line starts the VM", result.returncode == 0 and
+                 prop(box, "ezkvm-transient@eph.service", "ActiveState", user=MEMBER) == "active", output(result))
+    status = ezkvm(box, "status", "eph", user=MEMBER, scope_user=True)
+    checks.check("... and QMP says running", "qemu: running (QMP)" in status.stdout, output(status))
+    ezkvm(box, "stop", "--force", "eph", user=MEMBER, scope_user=True)
+    checks.check("stopped again", prop(box, "ezkvm-transient@eph.service", "ActiveState", user=MEMBER)
+                 in ("inactive", ""))
+
+
+def check_system_refuses_file(checks, box):
+    result = ezkvm(box, "start", "/etc/ezkvm/tiny.yaml")
+    checks.check("ezkvm start FILE without --user says how to do it",
+                 result.returncode == 2 and "--user start" in result.stderr, output(result))
+
+
+def run_steps(checks, box, times):
+    if not run_step(checks, "setup", lambda: check_setup(checks, box)):
+        return
+    run_step(checks, "list", lambda: check_list(checks, box))
+    run_step(checks, "list as a non-member", lambda: check_list(checks, box, user=OUTSIDER))
+    run_step(checks, "list without a bus", lambda: check_list_without_bus(checks, box))
+    run_step(checks, "start FILE without --user", lambda: check_system_refuses_file(checks, box))
+    if run_step(checks, "start", lambda: check_start_as_root(checks, box, times)):
+        run_step(checks, "status", lambda: check_status(checks, box))
+        run_step(checks, "logs", lambda: check_logs(checks, box))
+        run_step(checks, "non-member", lambda: check_outsider(checks, box))
+        run_step(checks, "member", lambda: check_member(checks, box, times))
+    run_step(checks, "failed start", lambda: check_failed_start(checks, box))
+    run_step(checks, "without machined", lambda: check_without_machined(checks, box))
+    run_step(checks, "user VM", lambda: check_user_vm(checks, box, times))
+    run_step(checks, "transient", lambda: check_transient(checks, box, times))
+
+
+def main():
+    return run_installed(__doc__, run_steps)
+
+if __name__ == "__main__":
+    sys.exit(main())
