@@ -8,6 +8,8 @@
 #include "cli/command.hpp"
 #include "cli/report.hpp"
 #include "config/resolve.hpp"
+#include "net/host_network.hpp"
+#include "net/links.hpp"
 #include "runtime/prepare.hpp"
 #include "runtime/runtime_claim.hpp"
 #include "runtime/stop_signals.hpp"
@@ -37,6 +39,32 @@ void warn_about_user(const config::LoadedVm& vm, Diagnostics& diags)
                       fmt::format("the unit ezkvm@{}.service runs it as {}", vm.name, wanted));
 }
 
+// Taps for bridge and nat NICs, as the unit's privileged prepare step makes them; only root can.
+bool setup_network(const config::LoadedVm& vm, const runtime::Owner& owner, Diagnostics& diags)
+{
+    const auto links = net::host_links(vm.spec);
+    if (links.empty())
+        return false;
+    if (::geteuid() != 0) {
+        const auto index = links.front().nic;
+        diags.error(vm.spec.network[index].pos, fmt::format("network[{}].type", index),
+                    "only root can create the host interface this NIC needs",
+                    fmt::format("run ezkvm run as root, or start the unit: systemctl start ezkvm@{}", vm.name));
+        return false;
+    }
+    for (const auto& name : net::setup_host_network(vm.spec, {owner.uid, owner.gid}, diags))
+        std::cerr << fmt::format("ezkvm: created network interface {}\n", name);
+    return true;
+}
+
+void remove_network(const config::LoadedVm& vm)
+{
+    Diagnostics diags;
+    for (const auto& name : net::remove_host_network(vm.name, diags))
+        std::cerr << fmt::format("ezkvm: removed network interface {}\n", name);
+    print_diagnostics(std::cerr, diags);
+}
+
 // Prepares the VM's files, starts its TPM and runs qemu; the caller holds the runtime directory.
 int run_claimed(const config::LoadedVm& vm, const config::Environment& env, const qemu::Plan& plan,
                 const VmPaths& paths, const RunOptions& opts, runtime::StopSignals& signals)
@@ -49,6 +77,7 @@ int run_claimed(const config::LoadedVm& vm, const config::Environment& env, cons
     input.vars_template = runtime::vars_template(vm, env);
     for (const auto& created : runtime::prepare(input, diags))
         std::cerr << fmt::format("ezkvm: created {} {}\n", created.what, created.path);
+    const bool network = !diags.has_errors() && setup_network(vm, input.owner, diags);
     std::optional<runtime::Swtpm> tpm;
     if (!diags.has_errors() && spec.system.tpm.type == config::TpmType::Swtpm) {
         tpm = runtime::Swtpm::start(spec, paths, input.owner, diags);
@@ -59,6 +88,8 @@ int run_claimed(const config::LoadedVm& vm, const config::Environment& env, cons
     if (diags.has_errors()) {
         if (tpm)
             tpm->stop();
+        if (network)
+            remove_network(vm);
         return exit_errors;
     }
 
@@ -71,6 +102,8 @@ int run_claimed(const config::LoadedVm& vm, const config::Environment& env, cons
     const int code = runtime::supervise(options, signals, std::cerr);
     if (tpm)
         tpm->stop();
+    if (network)
+        remove_network(vm);
     return code;
 }
 

@@ -223,7 +223,7 @@ struct PortForward {
 
 struct Nic {
     Pos pos;
-    NetType type = NetType::User;
+    NetType type = NetType::Nat;      // the default network: ezkvm0
     std::string bridge;               // bridge / nat
     std::string driver;               // qemu NIC model; empty: devices.nic
     std::string mac;                  // "bc:24:11:3a:21:b7"; empty: derived

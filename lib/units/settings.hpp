@@ -11,6 +11,7 @@ struct UnitSettings {
     Scope scope = Scope::System;
     std::string unit_dir;                        // holds ezkvm@.service: target of autostart links
     std::string swtpm_binary = "/usr/bin/swtpm";
+    std::string passt_binary = "/usr/bin/passt";
     std::string default_user = "ezkvm";          // system VMs without general.user
 };
 

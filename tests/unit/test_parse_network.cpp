@@ -30,8 +30,8 @@ network:
     CHECK(s.network[2].bridge == "ezkvm0");
     CHECK(s.network[2].driver == "virtio-net-pci");
     CHECK(s.network[2].mac == "bc:24:11:00:00:01");
-    CHECK(s.network[3].type == NetType::User);
-    CHECK(s.network[3].bridge.empty());
+    CHECK(s.network[3].type == NetType::Nat);  // the default network
+    CHECK(s.network[3].bridge == "ezkvm0");
     REQUIRE(s.network[4].forwards.size() == 2);
     CHECK(s.network[4].forwards[0].proto == "tcp");
     CHECK(s.network[4].forwards[0].host_addr.empty());
@@ -74,13 +74,13 @@ TEST_CASE("network rules")
           std::string::npos);
     CHECK(problem("network: [ { type: bridge, forward: [ tcp:22:22 ] } ]") ==
           "vm.yaml:1:37: error: network[0].forward: forward is only used with type user or passt");
-    CHECK(problem("network: [ { forward: [ tcp:22 ] } ]") ==
-          "vm.yaml:1:25: error: network[0].forward[0]: expected proto:[host_addr:]host_port:guest_port, got 'tcp:22' "
+    CHECK(problem("network: [ { type: user, forward: [ tcp:22 ] } ]") ==
+          "vm.yaml:1:37: error: network[0].forward[0]: expected proto:[host_addr:]host_port:guest_port, got 'tcp:22' "
           "(such as tcp:2222:22 or tcp:127.0.0.1:8080:80; proto is tcp or udp)");
-    CHECK(problem("network: [ { forward: [ sctp:1:2 ] } ]").find("expected proto:") != std::string::npos);
-    CHECK(problem("network: [ { forward: [ tcp:70000:2 ] } ]").find("expected proto:") != std::string::npos);
-    CHECK(problem("network: [ { forward: [ tcp:2222:22, tcp:2222:23 ] } ]") ==
-          "vm.yaml:1:38: error: network[0].forward[1]: host port 2222/tcp is forwarded twice");
+    CHECK(problem("network: [ { type: user, forward: [ sctp:1:2 ] } ]").find("expected proto:") != std::string::npos);
+    CHECK(problem("network: [ { type: user, forward: [ tcp:70000:2 ] } ]").find("expected proto:") != std::string::npos);
+    CHECK(problem("network: [ { type: user, forward: [ tcp:2222:22, tcp:2222:23 ] } ]") ==
+          "vm.yaml:1:50: error: network[0].forward[1]: host port 2222/tcp is forwarded twice");
     CHECK(problem("network: [ { driver: virtio-net } ]").find("'virtio-net' is not a valid choice") !=
           std::string::npos);
     CHECK(problem("network: [ { type: bridged } ]") ==

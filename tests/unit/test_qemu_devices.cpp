@@ -213,6 +213,7 @@ TEST_CASE("network backends and devices")
     auto spec = test::base_spec("net");
     spec.devices.nic = "e1000e";
     config::Nic user;
+    user.type = config::NetType::User;
     user.forwards = {{"tcp", "127.0.0.1", 2222, 22}, {"udp", "", 5353, 53}};
     config::Nic bridge;
     bridge.type = config::NetType::Bridge;

@@ -1,0 +1,39 @@
+#pragma once
+// Kernel network interfaces, made and removed by ezkvm-helper (as root): taps
+// through /dev/net/tun, bridge ports and link state through ioctls, macvtaps and
+// deletion through rtnetlink. No ip(8), no shell.
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ezkvm::net {
+
+// nullopt when it worked, else what went wrong ("TUNSETIFF ez1234abcdn0: Operation not permitted").
+using Failure = std::optional<std::string>;
+
+bool link_exists(const std::string& name);
+std::vector<std::string> link_names();
+// Whether `bridge` is a bridge (it has /sys/class/net/<bridge>/bridge).
+bool is_bridge(const std::string& name);
+
+// A persistent tap (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR) that `uid` may open without privileges.
+Failure create_tap(const std::string& name, uid_t uid, gid_t gid);
+Failure join_bridge(const std::string& name, const std::string& bridge);
+Failure set_up(const std::string& name);
+
+// A macvtap on `parent` in bridge mode with address `mac`.
+Failure create_macvtap(const std::string& name, const std::string& parent, const std::string& mac);
+// "/dev/tapN" of a macvtap, from sysfs: (path, major, minor); nullopt when not found.
+struct CharDevice {
+    std::string path;
+    unsigned major = 0;
+    unsigned minor = 0;
+};
+std::optional<CharDevice> macvtap_device(const std::string& name);
+
+// Removes any link (tap, macvtap).
+Failure delete_link(const std::string& name);
+
+}  // namespace ezkvm::net
