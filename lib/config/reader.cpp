@@ -35,13 +35,20 @@ std::string path_pattern(const std::string& path)
     return out;
 }
 
+// One pattern may be read with different key lists (a storage[] item is a flat
+// drive or a controller group): the pattern records the union of them.
 void register_schema(const std::string& path, const std::vector<std::string>& keys)
 {
     auto& reg = schema_registry();
     const std::string pattern = path_pattern(path);
-    for (const auto& [p, k] : reg)
-        if (p == pattern)
-            return;
+    for (auto& [p, known] : reg) {
+        if (p != pattern)
+            continue;
+        for (const auto& k : keys)
+            if (std::find(known.begin(), known.end(), k) == known.end())
+                known.push_back(k);
+        return;
+    }
     reg.emplace_back(pattern, keys);
 }
 
