@@ -28,6 +28,13 @@ int prepare(const Invocation& inv);
 int wait_ready(const Invocation& inv);
 int stop(const Invocation& inv);
 int console_log(const Invocation& inv);
+int register_machine(const Invocation& inv);
+int cleanup(const Invocation& inv);
+int vfio_bind(const Invocation& inv);     // inv.vm holds the PCI address
+int vfio_release(const Invocation& inv);
+// Whether no other running system VM holds one of `vm`'s passthrough devices
+// (it would share the already bound device and qemu would fail on it); errors name the VM.
+bool passthrough_devices_free(const config::LoadedVm& vm, const config::Environment& env, Diagnostics& diags);
 
 // One line to stderr, which systemd sends to the unit's journal.
 template <typename... Args>
@@ -41,6 +48,20 @@ void print_diagnostics(const Diagnostics& diags);
 
 // Loads the VM file of `inv.vm` the way the CLI does; problems are printed.
 std::optional<config::LoadedVm> load(const Invocation& inv, const config::Environment& env);
+
+// What a verb starts from: the environment of its scope, the VM file of the
+// unit's instance (nullopt after printing its problems) and the VM's paths.
+struct VmContext {
+    config::Environment env;
+    std::optional<config::LoadedVm> vm;
+    VmPaths paths;
+};
+VmContext load_context(const Invocation& inv);
+
+using Clock = std::chrono::steady_clock;
+
+// A duration in seconds, for messages.
+double seconds(Clock::duration d);
 
 // A process that is not our child, watched through a pidfd.
 struct WatchedProcess {

@@ -3,6 +3,9 @@
 //   wait-ready  ExecStartPost=  starts console-log, resumes the paused VM, returns once QMP says running
 //   stop        ExecStop=       ACPI power button (repeated), stop timeout, quit
 //   console-log                 the guest's console to the journal and to console-attach.sock
+//   register    ExecStartPost=+ registers the running VM with systemd-machined (machinectl list)
+//   cleanup     ExecStopPost=+  undoes prepare's host changes (network interfaces), also after a crash
+//   vfio-bind / vfio-release ADDRESS   ExecStart= / ExecStopPost= of ezkvm-vfio@ADDRESS.service
 // --user: the VM is a user VM ($XDG_CONFIG_HOME/ezkvm, $XDG_RUNTIME_DIR/ezkvm).
 #include <cstdio>
 #include <string_view>
@@ -18,8 +21,9 @@ constexpr int exit_usage = 2;
 constexpr std::string_view console_fd_option = "--console-fd=";
 
 constexpr const char* usage =
-    "usage: ezkvm-helper [--user] prepare|wait-ready|stop VM\n"
-    "       ezkvm-helper [--user] console-log [--console-fd=N] VM\n";
+    "usage: ezkvm-helper [--user] prepare|wait-ready|stop|cleanup|register VM\n"
+    "       ezkvm-helper [--user] console-log [--console-fd=N] VM\n"
+    "       ezkvm-helper vfio-bind|vfio-release PCI-ADDRESS\n";
 
 std::optional<helper::Invocation> parse(std::vector<std::string_view> args)
 {
@@ -62,6 +66,14 @@ int main(int argc, char** argv)
             return helper::stop(*inv);
         if (inv->verb == "console-log")
             return helper::console_log(*inv);
+        if (inv->verb == "register")
+            return helper::register_machine(*inv);
+        if (inv->verb == "cleanup")
+            return helper::cleanup(*inv);
+        if (inv->verb == "vfio-bind" && inv->scope == Scope::System)
+            return helper::vfio_bind(*inv);
+        if (inv->verb == "vfio-release" && inv->scope == Scope::System)
+            return helper::vfio_release(*inv);
     }
     std::fputs(usage, stderr);
     return exit_usage;

@@ -3,6 +3,8 @@
 #include <pwd.h>
 
 #include "helpers/helper.hpp"
+#include "net/host_network.hpp"
+#include "net/links.hpp"
 #include "runtime/prepare.hpp"
 #include "runtime/vars_template.hpp"
 #include "units/settings.hpp"
@@ -31,14 +33,33 @@ std::optional<runtime::Owner> vm_owner(const config::VmSpec& spec, Scope scope, 
 
 }  // namespace
 
+// The VM's taps and macvtaps (only root can make them: a user VM cannot have such NICs).
+std::vector<std::string> prepare_network(const config::VmSpec& spec, Scope scope, const runtime::Owner& owner,
+                                         Diagnostics& diags)
+{
+    const auto links = net::host_links(spec);
+    if (links.empty())
+        return {};
+    if (scope == Scope::User) {
+        const auto& nic = spec.network[links.front().nic];
+        diags.error(nic.pos, fmt::format("network[{}].type", links.front().nic),
+                    "a user VM cannot have bridge, nat or macvtap NICs: only root can create their host interfaces",
+                    "use type user or passt, or run it as a system VM (/etc/ezkvm)");
+        return {};
+    }
+    return net::setup_host_network(spec, {owner.uid, owner.gid}, diags);
+}
+
 int prepare(const Invocation& inv)
 {
-    const auto env = config::Environment::from_process(inv.scope);
-    const auto vm = load(inv, env);
+    const auto context = load_context(inv);
+    const auto& [env, vm, paths] = context;
     if (!vm)
         return 1;
     Diagnostics diags;
     vm::check_host(*vm, env, vm::HostProblems::Errors, diags);
+    if (inv.scope == Scope::System && !diags.has_errors())
+        passthrough_devices_free(*vm, env, diags);
     std::optional<qemu::Plan> plan;
     if (!diags.has_errors())
         plan = vm::plan_vm(*vm, env, vm::HostProblems::Errors, diags);
@@ -48,11 +69,16 @@ int prepare(const Invocation& inv)
     if (owner) {
         runtime::PrepareInput input;
         input.spec = &vm->spec;
-        input.paths = vm_paths(vm->name, inv.scope);
+        input.paths = paths;
         input.vars_template = runtime::vars_template(*vm, env);
         input.owner = *owner;
+        input.root = env.root;
+        input.grant_device_access = inv.scope == Scope::System;  // host.usb: ACLs need root
         for (const auto& created : runtime::prepare(input, diags))
             say("created {} {}", created.what, created.path);
+        if (!diags.has_errors())
+            for (const auto& name : prepare_network(vm->spec, inv.scope, *owner, diags))
+                say("created network interface {}", name);
     }
     print_diagnostics(diags);
     return diags.has_errors() || !owner ? 1 : 0;

@@ -1,8 +1,10 @@
 // vfio-bind / vfio-release ADDRESS: ExecStart= and ExecStopPost= of
 // ezkvm-vfio@ADDRESS.service (see lib/vfio/bind.hpp). The VM files in
 // /etc/ezkvm tell which VMs pass the device through, for the IOMMU group rule.
+#include "bus/manager.hpp"
 #include "config/parse_internal.hpp"
 #include "helpers/helper.hpp"
+#include "units/vm_units.hpp"
 #include "vfio/bind.hpp"
 
 namespace ezkvm::helper {
@@ -48,6 +50,32 @@ std::optional<std::string> address_of(const Invocation& inv)
 }
 
 }  // namespace
+
+bool passthrough_devices_free(const config::LoadedVm& vm, const config::Environment& env, Diagnostics& diags)
+{
+    const auto addresses = vfio::passthrough_addresses(vm.spec);
+    if (addresses.empty())
+        return true;
+    auto bus = bus::Connection::open(Scope::System);
+    if (!bus)
+        return true;  // no systemd to ask: the vfio unit and qemu still refuse a busy device
+    const auto claims = load_claims(env);
+    bool free = true;
+    for (const auto& address : addresses)
+        for (const auto& other : claims.vms_naming(address)) {
+            if (other == vm.name)
+                continue;
+            const std::string unit = units::vm_unit_name(other);
+            const auto state = bus::unit_state(*bus, unit);
+            if (!state || state->active_state == "inactive" || state->active_state == "failed")
+                continue;
+            diags.error({}, "passthrough", fmt::format("{} is in use by VM {} ({} is {})", address, other, unit,
+                                                       state->active_state),
+                        fmt::format("stop it first: ezkvm stop {}", other));
+            free = false;
+        }
+    return free;
+}
 
 int vfio_bind(const Invocation& inv)
 {

@@ -5,8 +5,10 @@
 #include <fmt/format.h>
 
 #include "units/file_access.hpp"
+#include "units/network_units.hpp"
 #include "units/unit_file.hpp"
 #include "units/unit_names.hpp"
+#include "units/vfio_units.hpp"
 
 namespace ezkvm::units {
 namespace {
@@ -62,15 +64,6 @@ std::vector<std::string> block_devices(const config::VmSpec& spec)
     if (has_swtpm(spec))
         add(spec.system.tpm.disk);
     return devices;
-}
-
-std::vector<std::string> bridges(const config::VmSpec& spec)
-{
-    std::vector<std::string> names;
-    for (const auto& nic : spec.network)
-        if ((nic.type == config::NetType::Bridge || nic.type == config::NetType::Nat) && !nic.bridge.empty())
-            add_once(names, nic.bridge);
-    return names;
 }
 
 bool uses_gl_without_render_node(const config::VmSpec& spec)
@@ -150,24 +143,17 @@ GeneratedFile vm_dropin(const config::LoadedVm& vm, const qemu::Plan& plan, cons
     }
     for (const auto& device : block_devices(spec))
         bind_to(unit, device_unit(device));
-    for (const auto& bridge : bridges(spec))
-        bind_to(unit, net_device_unit(bridge));
-    std::vector<std::string> mounts;
-    for (const auto& path : plan.host_paths)
-        if (!normalize_path(path).starts_with("/dev/"))
-            add_once(mounts, normalize_path(path));
-    for (const auto& path : mounts)
+    add_network_dependencies(unit, spec);
+    if (system)
+        add_vfio_dependencies(unit, spec);
+    for (const auto& path : vm_mount_paths(plan))
         unit.add("Unit", "RequiresMountsFor", escape_word(path));
 
     if (system)
         unit.add("Service", "User", escape_value(vm_user(spec, settings)));
-    unit.add("Service", "ExecStart", escape_command(paused(plan.argv)));
-    unit.add("Service", "TimeoutStopSec", std::to_string(spec.general.stop_timeout + stop_grace_seconds));
-    std::vector<std::string> credentials;
-    for (const auto* name : {&spec.spice.password_credential, &spec.vnc.password_credential})
-        if (!name->empty())
-            add_once(credentials, *name);
-    for (const auto& name : credentials)
+    unit.add("Service", "ExecStart", escape_command(vm_exec_start(plan)));
+    unit.add("Service", "TimeoutStopSec", std::to_string(vm_stop_timeout_seconds(spec)));
+    for (const auto& name : vm_credentials(spec))
         unit.add("Service", "LoadCredential", escape_value(name));
     if (system) {
         add_vm_access(unit, spec, plan, paths);
@@ -216,12 +202,24 @@ GeneratedFile swtpm_service_dropin(const config::LoadedVm& vm, const VmPaths& pa
     return {swtpm_service_name(vm.name) + ".d/" + dropin, unit.render(), {}};
 }
 
+// The shipped socket unit listens on the VM's runtime directory, owned by the
+// default user: only another user or path needs a drop-in.
+bool socket_owned_by_other_user(const config::VmSpec& spec, const UnitSettings& settings)
+{
+    return settings.scope == Scope::System && vm_user(spec, settings) != settings.default_user;
+}
+
+bool needs_swtpm_socket_dropin(const config::VmSpec& spec, const UnitSettings& settings)
+{
+    return socket_owned_by_other_user(spec, settings) || !spec.system.tpm.socket.empty();
+}
+
 GeneratedFile swtpm_socket_dropin(const config::LoadedVm& vm, const UnitSettings& settings)
 {
     const auto& spec = vm.spec;
     UnitFile unit(header(vm));
     unit.add("Unit", "SourcePath", escape_value(vm.source));
-    if (settings.scope == Scope::System)
+    if (socket_owned_by_other_user(spec, settings))
         unit.add("Socket", "SocketUser", escape_value(vm_user(spec, settings)));
     if (!spec.system.tpm.socket.empty()) {
         unit.add("Socket", "ListenStream", "");  // drops the shipped unit's path
@@ -247,13 +245,53 @@ std::string swtpm_socket_name(const std::string& vm)
     return "ezkvm-swtpm@" + vm + ".socket";
 }
 
+std::vector<std::string> vm_exec_start(const qemu::Plan& plan)
+{
+    return paused(plan.argv);
+}
+
+unsigned vm_stop_timeout_seconds(const config::VmSpec& spec)
+{
+    return spec.general.stop_timeout + stop_grace_seconds;
+}
+
+std::vector<std::string> vm_mount_paths(const qemu::Plan& plan)
+{
+    std::vector<std::string> mounts;
+    for (const auto& path : plan.host_paths)
+        if (!normalize_path(path).starts_with("/dev/"))
+            add_once(mounts, normalize_path(path));
+    return mounts;
+}
+
+std::vector<std::string> vm_bound_units(const config::VmSpec& spec)
+{
+    std::vector<std::string> names;
+    for (const auto& device : block_devices(spec))
+        if (auto unit = device_unit(device))
+            names.push_back(*unit);
+    return names;
+}
+
+std::vector<std::string> vm_credentials(const config::VmSpec& spec)
+{
+    std::vector<std::string> credentials;
+    for (const auto* name : {&spec.spice.password_credential, &spec.vnc.password_credential})
+        if (!name->empty())
+            add_once(credentials, *name);
+    return credentials;
+}
+
 std::vector<GeneratedFile> vm_unit_files(const config::LoadedVm& vm, const qemu::Plan& plan, const VmPaths& paths,
                                          const UnitSettings& settings)
 {
     std::vector<GeneratedFile> files{vm_dropin(vm, plan, paths, settings)};
+    for (auto& file : passt_dropins(vm, paths, settings))
+        files.push_back(std::move(file));
     if (has_swtpm(vm.spec)) {
         files.push_back(swtpm_service_dropin(vm, paths, settings));
-        files.push_back(swtpm_socket_dropin(vm, settings));
+        if (needs_swtpm_socket_dropin(vm.spec, settings))
+            files.push_back(swtpm_socket_dropin(vm, settings));
     }
     if (vm.spec.general.autostart) {
         const char* wants = settings.scope == Scope::System ? "multi-user.target.wants" : "default.target.wants";

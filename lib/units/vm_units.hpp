@@ -19,6 +19,15 @@ std::string vm_unit_name(const std::string& vm);      // ezkvm@<vm>.service
 std::string swtpm_service_name(const std::string& vm);  // ezkvm-swtpm@<vm>.service
 std::string swtpm_socket_name(const std::string& vm);   // ezkvm-swtpm@<vm>.socket
 
+// Pieces of the VM's drop-in that the transient user unit (transient.hpp) shares:
+// qemu's command as ExecStart= runs it (paused), TimeoutStopSec= in seconds,
+// RequiresMountsFor= paths and the block device units it BindsTo=.
+std::vector<std::string> vm_exec_start(const qemu::Plan& plan);
+unsigned vm_stop_timeout_seconds(const config::VmSpec& spec);
+std::vector<std::string> vm_mount_paths(const qemu::Plan& plan);
+std::vector<std::string> vm_bound_units(const config::VmSpec& spec);
+std::vector<std::string> vm_credentials(const config::VmSpec& spec);
+
 // `plan` is the VM's plan and `paths` the paths it was planned with.
 std::vector<GeneratedFile> vm_unit_files(const config::LoadedVm& vm, const qemu::Plan& plan, const VmPaths& paths,
                                          const UnitSettings& settings);

@@ -2,7 +2,7 @@
 // Host devices two VM files both pass through (a PCI function in gpu.pci /
 // host.pci, a USB device in host.usb). Such VMs can still take turns (one GPU
 // for a Windows and a Linux VM), so this is a warning: starting one while the
-// other holds the device is what fails (ezkvm-vfio@ refuses to take it).
+// other runs is what fails (ezkvm-helper prepare names the VM holding it).
 #include <vector>
 
 #include "config/resolve.hpp"
