@@ -6,7 +6,7 @@
 #include "bus/journal.hpp"
 #include "cli/command.hpp"
 #include "cli/systemd_unit.hpp"
-#include "config/parse.hpp"
+#include "cli/vm_target.hpp"
 #include "units/transient.hpp"
 #include "units/vm_units.hpp"
 
@@ -39,10 +39,8 @@ Action setup_logs(CLI::App& app, const GlobalOptions& global)
     app.add_flag("-f,--follow", opts->follow, "Keep printing new lines as they come");
     app.add_option("-n,--lines", opts->lines, "Only the last N lines");
     return [opts, &global] {
-        if (!config::valid_vm_name(opts->vm)) {
-            std::cerr << "ezkvm: '" << opts->vm << "' is not a VM name\n";
+        if (!check_vm_name(opts->vm))
             return exit_usage;
-        }
         const bus::JournalQuery query{unit_name(opts->vm, global), global.scope(), ::getuid()};
         if (opts->follow) {
             const auto followed = bus::journal_follow(query, opts->lines.value_or(follow_default_lines),

@@ -14,7 +14,6 @@
 #include "cli/command.hpp"
 #include "cli/systemd_unit.hpp"
 #include "cli/vm_target.hpp"
-#include "config/parse.hpp"
 #include "runtime/qmp.hpp"
 #include "units/vm_units.hpp"
 #include "util/vm_paths.hpp"
@@ -148,10 +147,8 @@ Action setup_status(CLI::App& app, const GlobalOptions& global)
     app.add_option("vm", opts->vm, "VM name")->required();
     app.add_flag("--json", opts->json, "One JSON object");
     return [opts, &global] {
-        if (!config::valid_vm_name(opts->vm)) {
-            std::cerr << "ezkvm: '" << opts->vm << "' is not a VM name\n";
+        if (!check_vm_name(opts->vm))
             return exit_usage;
-        }
         auto bus = connect(global);
         if (!bus)
             return exit_errors;

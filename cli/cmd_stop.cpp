@@ -9,7 +9,7 @@
 #include "bus/manager.hpp"
 #include "cli/command.hpp"
 #include "cli/systemd_unit.hpp"
-#include "config/parse.hpp"
+#include "cli/vm_target.hpp"
 
 namespace ezkvm::cli {
 namespace {
@@ -27,10 +27,8 @@ Action setup_stop(CLI::App& app, const GlobalOptions& global)
     app.add_option("vm", opts->vm, "VM name")->required();
     app.add_flag("-f,--force", opts->force, "Do not wait for the guest to power off: make qemu exit at once");
     return [opts, &global] {
-        if (!config::valid_vm_name(opts->vm)) {
-            std::cerr << "ezkvm: '" << opts->vm << "' is not a VM name\n";
+        if (!check_vm_name(opts->vm))
             return exit_usage;
-        }
         auto bus = connect(global);
         if (!bus)
             return exit_errors;

@@ -20,12 +20,18 @@ std::vector<std::string> vm_names(Scope scope)
     return names;
 }
 
+bool check_vm_name(const std::string& name)
+{
+    if (config::valid_vm_name(name))
+        return true;
+    std::cerr << fmt::format("ezkvm: '{}' is not a VM name (letters, digits, '-', '_', '.'; at most 64)\n", name);
+    return false;
+}
+
 std::optional<VmTarget> vm_target(const std::string& name, const GlobalOptions& global)
 {
-    if (!config::valid_vm_name(name)) {
-        std::cerr << fmt::format("ezkvm: '{}' is not a VM name (letters, digits, '-', '_', '.'; at most 64)\n", name);
+    if (!check_vm_name(name))
         return std::nullopt;
-    }
     return VmTarget{name, global.scope(), vm_paths(name, global.scope())};
 }
 

@@ -19,6 +19,9 @@ struct VmTarget {
     VmPaths paths;
 };
 
+// Whether `name` can be a VM name; prints why not.
+bool check_vm_name(const std::string& name);
+
 // nullopt (after printing why) when `name` cannot be a VM name.
 std::optional<VmTarget> vm_target(const std::string& name, const GlobalOptions& global);
 

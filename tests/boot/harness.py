@@ -13,6 +13,7 @@ parse_report() turns it into a dict of strings, with lists of dicts under "disk"
 "pci" (a pci entry's address is under "address").
 """
 
+import contextlib
 import json
 import os
 import re
@@ -253,6 +254,23 @@ def _parse_fields(text):
 
 
 _guest_cache = {}
+
+
+@contextlib.contextmanager
+def qemu_process(argv, workdir, checks):
+    """qemu started from `argv`, its output going to `workdir`/qemu.log. On leaving: killed
+    when still running, and its output printed when one of `checks` failed."""
+    log_path = Path(workdir) / "qemu.log"
+    with open(log_path, "wb") as log:
+        qemu = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            yield qemu
+        finally:
+            if qemu.poll() is None:
+                qemu.kill()
+                qemu.wait()
+            if checks.failed:
+                print("--- qemu output ---\n" + log_path.read_text(errors="replace"))
 
 
 def guest_paths(kernel="cloud"):

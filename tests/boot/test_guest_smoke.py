@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import Checks, Console, Qmp, guest_paths, have_kvm, parse_report  # noqa: E402
+from harness import Checks, Console, Qmp, guest_paths, have_kvm, parse_report, qemu_process  # noqa: E402
 
 DISK_SERIAL = "EZKVMSMOKE"
 DISK_BYTES = 64 * 1024 * 1024
@@ -64,56 +64,48 @@ def main():
     with tempfile.TemporaryDirectory(prefix="ezkvm-smoke-") as tmp:
         subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", f"{tmp}/disk.qcow2",
                         str(DISK_BYTES)], check=True)
-        qemu_log = open(f"{tmp}/qemu.log", "wb")
         started = time.monotonic()
-        qemu = subprocess.Popen(qemu_argv(tmp, kernel, initrd), stdin=subprocess.DEVNULL,
-                                stdout=qemu_log, stderr=subprocess.STDOUT)
-        console = None
-        try:
-            qmp = Qmp(f"{tmp}/qmp.sock", timeout=30)
-            console = Console.from_socket(f"{tmp}/serial.sock", timeout=30)
-            qmp_ready = time.monotonic() - started
-            status = qmp.execute("query-status")
-            checks.check("qemu starts paused", status.get("return", {}).get("status") == "prelaunch",
-                         status)
-            checks.check("cont", "return" in qmp.execute("cont"))
-            booted = time.monotonic()
-            end = console.wait_for(r"(?m)^EZKVM-REPORT-END$", BOOT_TIMEOUT, process=qemu)
-            boot_seconds = time.monotonic() - booted
-            if checks.check(f"guest report within {BOOT_TIMEOUT} s", end is not None,
-                            console.text[-2000:]):
-                print(f"qemu start -> QMP {qmp_ready:.1f} s; cont -> report {boot_seconds:.1f} s")
-                check_report(checks, parse_report(console.text))
-
-            mark = console.mark()
-            powerdown = time.monotonic()
-            checks.check("system_powerdown", "return" in qmp.execute("system_powerdown"))
-            shutdown = qmp.wait_event("SHUTDOWN", POWEROFF_TIMEOUT)
-            checks.check("SHUTDOWN event from the guest",
-                         shutdown is not None and shutdown["data"].get("guest") is True, shutdown)
+        with qemu_process(qemu_argv(tmp, kernel, initrd), tmp, checks) as qemu:
+            console = None
             try:
-                code = qemu.wait(timeout=max(1, POWEROFF_TIMEOUT - (time.monotonic() - powerdown)))
-            except subprocess.TimeoutExpired:
-                code = None
-            print(f"system_powerdown -> qemu exit {time.monotonic() - powerdown:.2f} s")
-            checks.check(f"qemu exits 0 within {POWEROFF_TIMEOUT} s", code == 0, code)
-            console.drain()
-            checks.check("guest printed EZKVM-GUEST-POWEROFF",
-                         "EZKVM-GUEST-POWEROFF" in console.text[mark:], console.text[mark:])
-            log = Path(f"{tmp}/serial.log").read_text(errors="replace")
-            checks.check("serial logfile has the report", "EZKVM-REPORT-END" in log)
-            qmp.close()
-        except (OSError, ValueError) as error:  # QMP/console connection failures, bad JSON
-            checks.check("talk to qemu", False, repr(error))
-        finally:
-            if console:
-                console.close()
-            if qemu.poll() is None:
-                qemu.kill()
-                qemu.wait()
-            qemu_log.close()
-            if checks.failed:
-                print("--- qemu output ---\n" + Path(f"{tmp}/qemu.log").read_text(errors="replace"))
+                qmp = Qmp(f"{tmp}/qmp.sock", timeout=30)
+                console = Console.from_socket(f"{tmp}/serial.sock", timeout=30)
+                qmp_ready = time.monotonic() - started
+                status = qmp.execute("query-status")
+                checks.check("qemu starts paused", status.get("return", {}).get("status") == "prelaunch",
+                             status)
+                checks.check("cont", "return" in qmp.execute("cont"))
+                booted = time.monotonic()
+                end = console.wait_for(r"(?m)^EZKVM-REPORT-END$", BOOT_TIMEOUT, process=qemu)
+                boot_seconds = time.monotonic() - booted
+                if checks.check(f"guest report within {BOOT_TIMEOUT} s", end is not None,
+                                console.text[-2000:]):
+                    print(f"qemu start -> QMP {qmp_ready:.1f} s; cont -> report {boot_seconds:.1f} s")
+                    check_report(checks, parse_report(console.text))
+
+                mark = console.mark()
+                powerdown = time.monotonic()
+                checks.check("system_powerdown", "return" in qmp.execute("system_powerdown"))
+                shutdown = qmp.wait_event("SHUTDOWN", POWEROFF_TIMEOUT)
+                checks.check("SHUTDOWN event from the guest",
+                             shutdown is not None and shutdown["data"].get("guest") is True, shutdown)
+                try:
+                    code = qemu.wait(timeout=max(1, POWEROFF_TIMEOUT - (time.monotonic() - powerdown)))
+                except subprocess.TimeoutExpired:
+                    code = None
+                print(f"system_powerdown -> qemu exit {time.monotonic() - powerdown:.2f} s")
+                checks.check(f"qemu exits 0 within {POWEROFF_TIMEOUT} s", code == 0, code)
+                console.drain()
+                checks.check("guest printed EZKVM-GUEST-POWEROFF",
+                             "EZKVM-GUEST-POWEROFF" in console.text[mark:], console.text[mark:])
+                log = Path(f"{tmp}/serial.log").read_text(errors="replace")
+                checks.check("serial logfile has the report", "EZKVM-REPORT-END" in log)
+                qmp.close()
+            except (OSError, ValueError) as error:  # QMP/console connection failures, bad JSON
+                checks.check("talk to qemu", False, repr(error))
+            finally:
+                if console:
+                    console.close()
     return checks.finish()
 
 

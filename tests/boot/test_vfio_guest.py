@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from guest_files import initrd_with_files, shared_libraries  # noqa: E402
-from harness import Checks, Console, guest_paths  # noqa: E402
+from harness import Checks, Console, guest_paths, qemu_process  # noqa: E402
 
 BOOT_TIMEOUT = 240   # TCG, emulated IOMMU, shared cores
 RUN_TIMEOUT = 180
@@ -229,36 +229,28 @@ def main():
     with tempfile.TemporaryDirectory(prefix="ezkvm-vfio-") as tmp:
         initrd = Path(tmp) / "initrd.img"
         initrd_with_files(base_initrd, guest_files(helper, tmp), initrd, tmp)
-        qemu_log = open(f"{tmp}/qemu.log", "wb")
         started = time.monotonic()
-        qemu = subprocess.Popen(qemu_argv(tmp, kernel, initrd), stdin=subprocess.DEVNULL,
-                                stdout=qemu_log, stderr=subprocess.STDOUT)
-        console = None
-        try:
-            console = Console.from_socket(f"{tmp}/serial.sock", timeout=30)
-            report = console.wait_for(r"(?m)^EZKVM-REPORT-END$", BOOT_TIMEOUT, process=qemu)
-            if checks.check(f"guest report within {BOOT_TIMEOUT} s", report is not None, console.text[-3000:]):
-                print(f"boot {time.monotonic() - started:.1f} s")
-                end = console.wait_for(r"(?m)^EZKVM-RUN-END rc=(\d+)$", RUN_TIMEOUT, process=qemu)
-                if checks.check(f"guest script done within {RUN_TIMEOUT} s", end is not None,
-                                console.text[-3000:]):
-                    print(f"boot and script {time.monotonic() - started:.1f} s")
-                    begin = console.text.rfind("EZKVM-RUN-BEGIN")
-                    run_text = console.text[begin:end.end()]
-                    print(run_text)
-                    checks.check("guest script exits 0", end.group(1) == "0", end.group(0))
-                    check_run(checks, run_text)
-        except OSError as error:
-            checks.check("talk to qemu", False, repr(error))
-        finally:
-            if console:
-                console.close()
-            if qemu.poll() is None:
-                qemu.kill()
-                qemu.wait()
-            qemu_log.close()
-            if checks.failed:
-                print("--- qemu output ---\n" + Path(f"{tmp}/qemu.log").read_text(errors="replace"))
+        with qemu_process(qemu_argv(tmp, kernel, initrd), tmp, checks) as qemu:
+            console = None
+            try:
+                console = Console.from_socket(f"{tmp}/serial.sock", timeout=30)
+                report = console.wait_for(r"(?m)^EZKVM-REPORT-END$", BOOT_TIMEOUT, process=qemu)
+                if checks.check(f"guest report within {BOOT_TIMEOUT} s", report is not None, console.text[-3000:]):
+                    print(f"boot {time.monotonic() - started:.1f} s")
+                    end = console.wait_for(r"(?m)^EZKVM-RUN-END rc=(\d+)$", RUN_TIMEOUT, process=qemu)
+                    if checks.check(f"guest script done within {RUN_TIMEOUT} s", end is not None,
+                                    console.text[-3000:]):
+                        print(f"boot and script {time.monotonic() - started:.1f} s")
+                        begin = console.text.rfind("EZKVM-RUN-BEGIN")
+                        run_text = console.text[begin:end.end()]
+                        print(run_text)
+                        checks.check("guest script exits 0", end.group(1) == "0", end.group(0))
+                        check_run(checks, run_text)
+            except OSError as error:
+                checks.check("talk to qemu", False, repr(error))
+            finally:
+                if console:
+                    console.close()
     return checks.finish()
 
 

@@ -8,6 +8,7 @@
 
 #include "config/load.hpp"
 #include "config/parse.hpp"
+#include "config/resolve.hpp"
 #include "util/suggest.hpp"
 
 namespace parse_test {
@@ -51,6 +52,20 @@ inline std::string problem(std::string_view yaml)
     INFO(ezkvm::join(d, "\n"));
     REQUIRE(d.size() == 1);
     return d.front();
+}
+
+// VM `name` as load_vm() would give it from `dir`/<name>.yaml; the file must parse cleanly.
+inline ezkvm::config::LoadedVm loaded_vm(const std::string& name, std::string_view yaml,
+                                         const std::string& dir = "/etc/ezkvm")
+{
+    Parsed parsed = parse(yaml, name);
+    INFO(ezkvm::join(parsed.diags, "\n"));
+    REQUIRE(parsed.diags.empty());
+    ezkvm::config::LoadedVm vm;
+    vm.name = name;
+    vm.source = dir + "/" + name + ".yaml";
+    vm.spec = std::move(parsed.spec);
+    return vm;
 }
 
 }  // namespace parse_test

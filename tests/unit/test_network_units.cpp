@@ -10,14 +10,7 @@ namespace {
 
 config::LoadedVm loaded(const std::string& name, std::string_view yaml)
 {
-    parse_test::Parsed parsed = parse_test::parse(yaml, name);
-    INFO(join(parsed.diags, "\n"));
-    REQUIRE(parsed.diags.empty());
-    config::LoadedVm vm;
-    vm.name = name;
-    vm.source = "/etc/ezkvm/" + name + ".yaml";
-    vm.spec = std::move(parsed.spec);
-    return vm;
+    return parse_test::loaded_vm(name, yaml);
 }
 
 const VmPaths paths{"/run/ezkvm/web", "/var/lib/ezkvm/web", "/run/credentials/ezkvm@web.service"};

@@ -14,31 +14,11 @@
 #include "test_runtime_support.hpp"
 
 using namespace ezkvm::runtime;
+using ezkvm::test::read_upto;
 using ezkvm::test::TempDir;
+using ezkvm::test::write_text;
 
 namespace {
-
-// Reads from `fd` until `expected` bytes arrived or 5 s passed.
-std::string read_some(int fd, size_t expected)
-{
-    std::string got;
-    char buf[4096];
-    while (got.size() < expected) {
-        pollfd pfd{fd, POLLIN, 0};
-        if (::poll(&pfd, 1, 5000) <= 0)
-            break;
-        const ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n <= 0)
-            break;
-        got.append(buf, static_cast<size_t>(n));
-    }
-    return got;
-}
-
-void send_text(int fd, const std::string& text)
-{
-    REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
-}
 
 Fd connect_when_listening(const std::string& path)
 {
@@ -83,21 +63,21 @@ TEST_CASE("the relay logs the guest's output and serves the console to one clien
         code = relay_console({Fd(console[0]), log_write.get(), attach}, signals, messages);
     });
 
-    send_text(guest.get(), "\x1b[2JBooting\r\n");
-    CHECK(read_some(log_read.get(), 8) == "Booting\n");
+    write_text(guest.get(), "\x1b[2JBooting\r\n");
+    CHECK(read_upto(log_read.get(), 8) == "Booting\n");
 
     Fd client = connect_when_listening(attach);
     REQUIRE(client);
     // Input reaching the guest shows the client was taken on.
-    send_text(client.get(), "root\n");
-    CHECK(read_some(guest.get(), 5) == "root\n");
-    send_text(guest.get(), "login ok\r\n");
-    CHECK(read_some(client.get(), 10) == "login ok\r\n");
-    CHECK(read_some(log_read.get(), 9) == "login ok\n");
+    write_text(client.get(), "root\n");
+    CHECK(read_upto(guest.get(), 5) == "root\n");
+    write_text(guest.get(), "login ok\r\n");
+    CHECK(read_upto(client.get(), 10) == "login ok\r\n");
+    CHECK(read_upto(log_read.get(), 9) == "login ok\n");
 
     Fd second = connect_when_listening(attach);
     REQUIRE(second);
-    CHECK(read_some(second.get(), 100) == "ezkvm: the console is in use by another client\r\n");
+    CHECK(read_upto(second.get(), 100) == "ezkvm: the console is in use by another client\r\n");
 
     guest.reset();  // qemu exits
     relay.join();

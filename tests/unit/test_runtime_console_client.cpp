@@ -15,31 +15,11 @@
 
 using namespace ezkvm::runtime;
 using ezkvm::Scope;
+using ezkvm::test::read_upto;
 using ezkvm::test::TempDir;
+using ezkvm::test::write_text;
 
 namespace {
-
-// Reads from `fd` until `expected` bytes arrived, the other end closed or 5 s passed.
-std::string read_upto(int fd, size_t expected)
-{
-    std::string got;
-    char buf[4096];
-    while (got.size() < expected) {
-        pollfd pfd{fd, POLLIN, 0};
-        if (::poll(&pfd, 1, 5000) <= 0)
-            break;
-        const ssize_t n = ::read(fd, buf, sizeof buf);
-        if (n <= 0)
-            break;
-        got.append(buf, static_cast<size_t>(n));
-    }
-    return got;
-}
-
-void put(int fd, std::string_view text)
-{
-    REQUIRE(::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
-}
 
 // A console client between a socketpair (the relay's side: `relay`) and two pipes
 // (what the user types: `keyboard`, what the user sees: `screen`).
@@ -98,11 +78,11 @@ TEST_CASE("the escape key splits the input")
 TEST_CASE("the console client relays both ways and detaches on the escape key")
 {
     Rig rig;
-    put(rig.keyboard, "root\r");
+    write_text(rig.keyboard, "root\r");
     CHECK(read_upto(rig.relay, 5) == "root\r");
-    put(rig.relay, "login: \x1b[1m");
+    write_text(rig.relay, "login: \x1b[1m");
     CHECK(read_upto(rig.screen, 11) == "login: \x1b[1m");  // raw, escape sequences and all
-    put(rig.keyboard, "bye\x1dnot sent");
+    write_text(rig.keyboard, "bye\x1dnot sent");
     CHECK(rig.end() == ConsoleEnd::Detached);
     CHECK(read_upto(rig.relay, 100) == "bye");  // then the connection closes
 }
@@ -110,7 +90,7 @@ TEST_CASE("the console client relays both ways and detaches on the escape key")
 TEST_CASE("the console client ends with its input")
 {
     Rig rig;
-    put(rig.keyboard, "x");
+    write_text(rig.keyboard, "x");
     ::close(rig.keyboard);
     rig.keyboard = -1;
     CHECK(rig.end() == ConsoleEnd::InputEnded);
@@ -120,7 +100,7 @@ TEST_CASE("the console client ends with its input")
 TEST_CASE("the console client shows the last output when the console closes")
 {
     Rig rig;
-    put(rig.relay, "reboot: Power down\r\n");
+    write_text(rig.relay, "reboot: Power down\r\n");
     ::close(rig.relay);
     rig.relay = -1;
     CHECK(rig.end() == ConsoleEnd::ConsoleClosed);

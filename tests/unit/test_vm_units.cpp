@@ -14,14 +14,7 @@ namespace {
 
 config::LoadedVm loaded(const std::string& name, std::string_view yaml)
 {
-    parse_test::Parsed parsed = parse_test::parse(yaml, name);
-    INFO(join(parsed.diags, "\n"));
-    REQUIRE(parsed.diags.empty());
-    config::LoadedVm vm;
-    vm.name = name;
-    vm.source = "/etc/ezkvm/" + name + ".yaml";
-    vm.spec = std::move(parsed.spec);
-    return vm;
+    return parse_test::loaded_vm(name, yaml);
 }
 
 VmPaths system_paths(const std::string& name)
