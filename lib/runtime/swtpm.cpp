@@ -1,4 +1,5 @@
 #include "runtime/swtpm.hpp"
+#include "runtime/swtpm_command.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -43,7 +44,6 @@ std::string swtpm_socket_path(const config::VmSpec& spec, const VmPaths& paths)
 std::optional<Swtpm> Swtpm::start(const config::VmSpec& spec, const VmPaths& paths, const Owner& owner,
                                   Diagnostics& diags, const std::string& binary)
 {
-    const auto& tpm = spec.system.tpm;
     const std::string socket = swtpm_socket_path(spec, paths);
     if (!clear_socket_path(socket, diags))
         return std::nullopt;
@@ -57,15 +57,7 @@ std::optional<Swtpm> Swtpm::start(const config::VmSpec& spec, const VmPaths& pat
         ::unlink(socket.c_str());
         return std::nullopt;
     }
-    std::vector<std::string> argv{binary, "socket"};
-    if (tpm.version == config::TpmVersion::V2_0)
-        argv.emplace_back("--tpm2");
-    argv.emplace_back("--tpmstate");
-    argv.push_back(tpm.disk.empty() ? fmt::format("dir={},mode=0600", paths.tpm_state())
-                                    : fmt::format("backend-uri=file://{}", tpm.disk));
-    argv.emplace_back("--ctrl");
-    argv.push_back(fmt::format("type=unixio,fd={}", listening.fd.get()));
-    argv.emplace_back("--terminate");
+    const auto argv = swtpm_command(spec, paths, binary, fmt::format("type=unixio,fd={}", listening.fd.get()));
 
     SpawnOptions options;
     options.pass_fds = {listening.fd.get()};

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/swtpm_command.hpp"
 #include "units/file_access.hpp"
 #include "units/network_units.hpp"
 #include "units/unit_file.hpp"
@@ -165,21 +166,6 @@ GeneratedFile vm_dropin(const config::LoadedVm& vm, const qemu::Plan& plan, cons
     return {vm_unit_name(vm.name) + ".d/" + dropin, unit.render(), {}};
 }
 
-std::vector<std::string> swtpm_argv(const config::VmSpec& spec, const VmPaths& paths, const UnitSettings& settings)
-{
-    const auto& tpm = spec.system.tpm;
-    std::vector<std::string> argv{settings.swtpm_binary, "socket"};
-    if (tpm.version == config::TpmVersion::V2_0)
-        argv.emplace_back("--tpm2");
-    argv.emplace_back("--tpmstate");
-    argv.push_back(tpm.disk.empty() ? fmt::format("dir={},mode=0600", paths.tpm_state())
-                                    : fmt::format("backend-uri=file://{}", tpm.disk));
-    argv.emplace_back("--ctrl");
-    argv.emplace_back(activated_ctrl);
-    argv.emplace_back("--terminate");
-    return argv;
-}
-
 GeneratedFile swtpm_service_dropin(const config::LoadedVm& vm, const VmPaths& paths, const UnitSettings& settings)
 {
     const auto& spec = vm.spec;
@@ -193,7 +179,7 @@ GeneratedFile swtpm_service_dropin(const config::LoadedVm& vm, const VmPaths& pa
         unit.add("Unit", "RequiresMountsFor", escape_word(state));
     if (settings.scope == Scope::System)
         unit.add("Service", "User", escape_value(vm_user(spec, settings)));
-    unit.add("Service", "ExecStart", escape_command(swtpm_argv(spec, paths, settings)));
+    unit.add("Service", "ExecStart", escape_command(runtime::swtpm_command(spec, paths, settings.swtpm_binary, activated_ctrl)));
     if (settings.scope == Scope::System && !tpm.disk.empty()) {
         FileAccess access({paths.runtime_dir, paths.state_dir});
         access.use(tpm.disk, true);
