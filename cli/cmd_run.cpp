@@ -9,6 +9,7 @@
 #include "cli/report.hpp"
 #include "config/resolve.hpp"
 #include "net/host_network.hpp"
+#include "net/interfaces.hpp"
 #include "net/links.hpp"
 #include "runtime/prepare.hpp"
 #include "runtime/runtime_claim.hpp"
@@ -39,7 +40,7 @@ void warn_about_user(const config::LoadedVm& vm, Diagnostics& diags)
                       fmt::format("the unit ezkvm@{}.service runs it as {}", vm.name, wanted));
 }
 
-// Taps for bridge and nat NICs, as the unit's privileged prepare step makes them; only root can.
+// Taps for bridge and nat NICs and macvtaps, as the unit's privileged prepare step makes them; only root can.
 bool setup_network(const config::LoadedVm& vm, const runtime::Owner& owner, Diagnostics& diags)
 {
     const auto links = net::host_links(vm.spec);
@@ -78,6 +79,10 @@ int run_claimed(const config::LoadedVm& vm, const config::Environment& env, cons
     for (const auto& created : runtime::prepare(input, diags))
         std::cerr << fmt::format("ezkvm: created {} {}\n", created.what, created.path);
     const bool network = !diags.has_errors() && setup_network(vm, input.owner, diags);
+    std::vector<runtime::Fd> macvtaps;  // qemu's -netdev tap,fd=N, as the unit's with-macvtaps step
+    if (!diags.has_errors())
+        if (auto failure = net::open_macvtaps(plan.macvtaps, macvtaps))
+            diags.error({}, "network", fmt::format("cannot hand the macvtaps to qemu: {}", *failure));
     std::optional<runtime::Swtpm> tpm;
     if (!diags.has_errors() && spec.system.tpm.type == config::TpmType::Swtpm) {
         tpm = runtime::Swtpm::start(spec, paths, input.owner, diags);
@@ -95,6 +100,8 @@ int run_claimed(const config::LoadedVm& vm, const config::Environment& env, cons
 
     runtime::SuperviseOptions options;
     options.argv = plan.argv;
+    for (const auto& fd : macvtaps)
+        options.qemu_fds.push_back(fd.get());
     options.qmp_socket = paths.qmp();
     if (opts.console)
         options.console_socket = paths.console();

@@ -1,6 +1,8 @@
 #include <filesystem>
 #include <iostream>
 
+#include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
@@ -84,6 +86,10 @@ Action setup_show(CLI::App& app, const GlobalOptions& global)
         if (!plan || diags.has_errors())
             return exit_errors;
         print_argv(plan->argv, *opts);
+        for (size_t k = 0; k < plan->macvtaps.size(); ++k)
+            std::cerr << fmt::format("ezkvm: fd {} is the device of macvtap {}, which ezkvm makes and opens for "
+                                     "qemu (ezkvm-helper with-macvtaps in the unit, or ezkvm run)\n",
+                                     qemu::first_macvtap_fd + static_cast<int>(k), plan->macvtaps[k]);
         return exit_ok;
     };
 }

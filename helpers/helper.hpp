@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -32,6 +33,8 @@ int register_machine(const Invocation& inv);
 int cleanup(const Invocation& inv);
 int vfio_bind(const Invocation& inv);     // inv.vm holds the PCI address
 int vfio_release(const Invocation& inv);
+// with-macvtaps IFNAME... -- QEMU-ARGV: opens the macvtaps for qemu and executes it.
+int with_macvtaps(const std::vector<std::string>& macvtaps, const std::vector<std::string>& argv);
 // Whether no other running system VM holds one of `vm`'s passthrough devices
 // (it would share the already bound device and qemu would fail on it); errors name the VM.
 bool passthrough_devices_free(const config::LoadedVm& vm, const config::Environment& env, Diagnostics& diags);

@@ -6,8 +6,11 @@
 //   register    ExecStartPost=+ registers the running VM with systemd-machined (machinectl list)
 //   cleanup     ExecStopPost=+  undoes prepare's host changes (network interfaces), also after a crash
 //   vfio-bind / vfio-release ADDRESS   ExecStart= / ExecStopPost= of ezkvm-vfio@ADDRESS.service
+//   with-macvtaps IFNAME... -- QEMU...  ExecStart= of a VM with macvtap NICs: opens them, runs qemu
 // --user: the VM is a user VM ($XDG_CONFIG_HOME/ezkvm, $XDG_RUNTIME_DIR/ezkvm).
+#include <algorithm>
 #include <cstdio>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -23,7 +26,20 @@ constexpr std::string_view console_fd_option = "--console-fd=";
 constexpr const char* usage =
     "usage: ezkvm-helper [--user] prepare|wait-ready|stop|cleanup|register VM\n"
     "       ezkvm-helper [--user] console-log [--console-fd=N] VM\n"
-    "       ezkvm-helper vfio-bind|vfio-release PCI-ADDRESS\n";
+    "       ezkvm-helper vfio-bind|vfio-release PCI-ADDRESS\n"
+    "       ezkvm-helper with-macvtaps IFNAME... -- QEMU-BINARY [ARG...]\n";
+
+// with-macvtaps IFNAME... -- ARGV: false when the shape is wrong.
+bool with_macvtaps_args(const std::vector<std::string_view>& args, std::vector<std::string>& macvtaps,
+                        std::vector<std::string>& argv)
+{
+    const auto separator = std::find(args.begin(), args.end(), "--");
+    if (separator == args.end() || separator == args.begin() + 1 || separator + 1 == args.end())
+        return false;
+    macvtaps.assign(args.begin() + 1, separator);
+    argv.assign(separator + 1, args.end());
+    return argv.front().starts_with('/');
+}
 
 std::optional<helper::Invocation> parse(std::vector<std::string_view> args)
 {
@@ -56,7 +72,15 @@ std::optional<helper::Invocation> parse(std::vector<std::string_view> args)
 
 int main(int argc, char** argv)
 {
-    const auto inv = parse(std::vector<std::string_view>(argv + 1, argv + argc));
+    const std::vector<std::string_view> args(argv + 1, argv + argc);
+    if (!args.empty() && args.front() == "with-macvtaps") {
+        std::vector<std::string> macvtaps, qemu;
+        if (with_macvtaps_args(args, macvtaps, qemu))
+            return helper::with_macvtaps(macvtaps, qemu);
+        std::fputs(usage, stderr);
+        return exit_usage;
+    }
+    const auto inv = parse(args);
     if (inv) {
         if (inv->verb == "prepare")
             return helper::prepare(*inv);

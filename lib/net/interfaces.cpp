@@ -119,4 +119,18 @@ std::optional<CharDevice> macvtap_device(const std::string& name)
     return device;
 }
 
+Failure open_macvtaps(const std::vector<std::string>& names, std::vector<runtime::Fd>& fds)
+{
+    for (const auto& name : names) {
+        const auto device = macvtap_device(name);
+        if (!device)
+            return fmt::format("macvtap {} does not exist (or has no character device)", name);
+        runtime::Fd fd(::open(device->path.c_str(), O_RDWR | O_CLOEXEC));
+        if (!fd)
+            return fmt::format("open {} (macvtap {}): {}", device->path, name, std::strerror(errno));
+        fds.push_back(std::move(fd));
+    }
+    return std::nullopt;
+}
+
 }  // namespace ezkvm::net

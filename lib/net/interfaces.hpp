@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/fd.hpp"
+
 namespace ezkvm::net {
 
 // nullopt when it worked, else what went wrong ("TUNSETIFF ez1234abcdn0: Operation not permitted").
@@ -32,6 +34,8 @@ struct CharDevice {
     unsigned minor = 0;
 };
 std::optional<CharDevice> macvtap_device(const std::string& name);
+// Opens the devices of the macvtaps `names` for qemu (read-write, close-on-exec), in order.
+Failure open_macvtaps(const std::vector<std::string>& names, std::vector<runtime::Fd>& fds);
 
 // Removes any link (tap, macvtap).
 Failure delete_link(const std::string& name);

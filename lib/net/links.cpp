@@ -16,11 +16,6 @@ std::string name_prefix(std::string_view vm)
 
 }  // namespace
 
-std::string macvtap_name(std::string_view vm, unsigned index)
-{
-    return fmt::format("{}m{}", name_prefix(vm), index);
-}
-
 bool is_vm_link(std::string_view ifname, std::string_view vm)
 {
     const std::string prefix = name_prefix(vm);
@@ -46,7 +41,7 @@ std::vector<HostLink> host_links(const config::VmSpec& spec)
         if (nic.type == config::NetType::Bridge || nic.type == config::NetType::Nat)
             links.push_back({LinkKind::Tap, index, qemu::tap_name(vm, index), nic.bridge, {}, {}});
         else if (nic.type == config::NetType::Macvtap)
-            links.push_back({LinkKind::Macvtap, index, macvtap_name(vm, index), {}, nic.parent,
+            links.push_back({LinkKind::Macvtap, index, qemu::macvtap_name(vm, index), {}, nic.parent,
                              nic.mac.empty() ? qemu::derived_mac(vm, index) : nic.mac});
     }
     return links;

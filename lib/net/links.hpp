@@ -26,8 +26,6 @@ struct HostLink {
 // What `spec`'s NICs need on the host, in NIC order (user, passt and tap NICs need nothing).
 std::vector<HostLink> host_links(const config::VmSpec& spec);
 
-std::string macvtap_name(std::string_view vm, unsigned index);
-
 // Whether `ifname` is one of the names host_links() gives VM `vm` (for any NIC index).
 bool is_vm_link(std::string_view ifname, std::string_view vm);
 

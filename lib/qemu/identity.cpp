@@ -49,6 +49,11 @@ std::string tap_name(std::string_view vm, unsigned index)
     return fmt::format("ez{:08x}n{}", fold32(fnv1a64(vm)), index);
 }
 
+std::string macvtap_name(std::string_view vm, unsigned index)
+{
+    return fmt::format("ez{:08x}m{}", fold32(fnv1a64(vm)), index);
+}
+
 std::string derived_serial(std::string_view vm, std::string_view file)
 {
     return fmt::format("ez{:016x}", fnv1a64(fmt::format("{}/serial/{}", vm, file)));

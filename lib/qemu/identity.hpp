@@ -19,6 +19,8 @@ std::string derived_uuid(std::string_view vm);
 // Host tap device name for NIC `index`: "ez" + 8 hex digits + "n" + index (at most 15 characters
 // for index < 10000, the kernel's IFNAMSIZ limit).
 std::string tap_name(std::string_view vm, unsigned index);
+// Host macvtap name for NIC `index`: as tap_name() with "m" for "n".
+std::string macvtap_name(std::string_view vm, unsigned index);
 
 // Serial number for a drive that needs one (nvme): "ez" + 16 hex digits, stable per VM and image.
 std::string derived_serial(std::string_view vm, std::string_view file);

@@ -35,11 +35,12 @@ std::optional<Opts> netdev(PlanContext& ctx, const config::Nic& nic, unsigned in
                              .on("server", false)
                              .set("addr.type", "unix")
                              .set("addr.path", fmt::format("{}/passt-{}.sock", ctx.input.paths.runtime_dir, index)));
-    case config::NetType::Macvtap:
-        ctx.diags.error(nic.pos, fmt::format("network[{}].type", index),
-                        "type macvtap needs the network helper, which is not available yet",
-                        "use type bridge or tap for now");
-        return std::nullopt;
+    case config::NetType::Macvtap: {
+        // ezkvm's network helper makes the macvtap; qemu gets its device as an open fd.
+        const int fd = first_macvtap_fd + static_cast<int>(ctx.macvtaps.size());
+        ctx.macvtaps.push_back(macvtap_name(ctx.spec.general.name, index));
+        return std::move(Opts("tap").set("id", id).set("fd", std::to_string(fd)));
+    }
     case config::NetType::None: break;
     }
     return std::nullopt;

@@ -42,7 +42,7 @@ Plan build_plan(const PlanInput& input, Diagnostics& diags)
     for (auto section : kSections)
         section(ctx);
     ctx.pci.report(diags);
-    return Plan{std::move(ctx.args.items), std::move(ctx.host_paths)};
+    return Plan{std::move(ctx.args.items), std::move(ctx.host_paths), std::move(ctx.macvtaps)};
 }
 
 }  // namespace ezkvm::qemu

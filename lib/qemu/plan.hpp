@@ -29,7 +29,12 @@ struct Plan {
     // Files and devices the VM reads or writes (disks, vars store, TPM state,
     // kernel, looking-glass memory): for RequiresMountsFor=/DeviceAllow= later.
     std::vector<std::string> host_paths;
+    // The macvtaps of macvtap NICs, in NIC order: qemu cannot open them by name, so
+    // whoever starts it opens macvtap k's /dev/tapN as fd first_macvtap_fd + k.
+    std::vector<std::string> macvtaps;
 };
+
+constexpr int first_macvtap_fd = 3;
 
 // Errors (e.g. PCI slot collisions, devices that do not fit the chipset) go to diags; argv is
 // only meaningful when no error was added.

@@ -21,6 +21,7 @@ struct PlanContext {
     PciAllocator pci;
     Args args;
     std::vector<std::string> host_paths;
+    std::vector<std::string> macvtaps;
 
     bool q35() const { return spec.system.chipset.type == config::Chipset::Q35; }
     // Records a host file or device the VM uses (once, in first-use order).

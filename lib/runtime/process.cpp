@@ -65,13 +65,37 @@ void place_fd(int fd, int target)
         place_fd(options.stderr_fd, STDERR_FILENO);
     for (int fd : options.pass_fds)
         ::fcntl(fd, F_SETFD, 0);
-    ::execvp(argv[0], argv);
+    const int numbered = static_cast<int>(options.numbered_fds.size());
+    if (numbered > 0)  // out of the way of the numbered ones
+        error_pipe = ::fcntl(error_pipe, F_DUPFD_CLOEXEC, STDERR_FILENO + 1 + numbered);
+    if (place_numbered_fds(options.numbered_fds, STDERR_FILENO + 1))
+        ::execvp(argv[0], argv);
     const int error = errno;
     [[maybe_unused]] auto ignored = ::write(error_pipe, &error, sizeof error);
     ::_exit(127);
 }
 
 }  // namespace
+
+bool place_numbered_fds(const std::vector<int>& fds, int first)
+{
+    // All copied above the target range before any is placed, so no dup2 closes a
+    // source still to be placed. A fixed array: no allocation after fork.
+    constexpr size_t most = 64;
+    int copies[most];
+    if (fds.size() > most)
+        return false;
+    const int above = first + static_cast<int>(fds.size());
+    for (size_t k = 0; k < fds.size(); ++k)
+        if ((copies[k] = ::fcntl(fds[k], F_DUPFD_CLOEXEC, above)) < 0)
+            return false;
+    for (size_t k = 0; k < fds.size(); ++k) {
+        if (::dup2(copies[k], first + static_cast<int>(k)) < 0)
+            return false;
+        ::close(copies[k]);
+    }
+    return true;
+}
 
 std::string ExitStatus::describe() const
 {

@@ -26,6 +26,7 @@ struct SpawnOptions {
     int stdout_fd = -1;
     int stderr_fd = -1;
     std::vector<int> pass_fds;     // stay open in the child under the same numbers
+    std::vector<int> numbered_fds; // open in the child as fds 3, 4, ... (in this order; not with pass_fds)
     bool own_process_group = true; // Ctrl-C on the terminal reaches ezkvm only
     bool die_with_parent = true;   // SIGTERM when ezkvm dies, so nothing outlives it
 };
@@ -60,6 +61,10 @@ struct SpawnResult {
     std::optional<Process> process;
     std::string error;  // "cannot run qemu-img: No such file or directory"
 };
+
+// Makes fds[k] this process's fd first + k, inheritable across exec (the sources stay
+// open). Async-signal-safe, for a forked child; false when a dup failed.
+bool place_numbered_fds(const std::vector<int>& fds, int first);
 
 // Starts argv[0] (looked up in PATH when it has no '/').
 SpawnResult spawn(const std::vector<std::string>& argv, const SpawnOptions& options = {});

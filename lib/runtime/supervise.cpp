@@ -75,7 +75,9 @@ private:
         const bool console = !opts_.console_socket.empty();
         if (console)
             argv.insert(argv.begin() + 1, "-S");
-        auto spawned = spawn(argv);
+        SpawnOptions spawn_options;
+        spawn_options.numbered_fds = opts_.qemu_fds;
+        auto spawned = spawn(argv, spawn_options);
         if (!spawned.process) {
             say("{}", spawned.error);
             return false;

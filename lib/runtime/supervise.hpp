@@ -15,6 +15,7 @@ namespace ezkvm::runtime {
 
 struct SuperviseOptions {
     std::vector<std::string> argv;      // argv[0] is qemu
+    std::vector<int> qemu_fds;          // open in qemu as fds 3, 4, ... (its macvtaps)
     std::string qmp_socket;             // the QMP server socket the argv creates
     std::string console_socket;         // the serial console to copy to console_out; "" = none
     int console_out = STDOUT_FILENO;

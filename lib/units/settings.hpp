@@ -12,6 +12,7 @@ struct UnitSettings {
     std::string unit_dir;                        // holds ezkvm@.service: target of autostart links
     std::string swtpm_binary = "/usr/bin/swtpm";
     std::string passt_binary = "/usr/bin/passt";
+    std::string helper_binary = "/usr/libexec/ezkvm/ezkvm-helper";
     std::string default_user = "ezkvm";          // system VMs without general.user
 };
 

@@ -148,7 +148,7 @@ std::optional<TransientUnit> transient_vm_unit(const config::LoadedVm& vm, const
     b.text("KillMode", "KillMode", "mixed");
     b.words("Environment", {"EZKVM_VM_FILE=" + file});
     b.exec("ExecStartPre", helper_command(helper, "prepare", vm.name));
-    b.exec("ExecStart", vm_exec_start(plan));
+    b.exec("ExecStart", vm_exec_start(plan, helper));
     b.exec("ExecStartPost", helper_command(helper, "wait-ready", vm.name));
     b.exec("ExecStop", helper_command(helper, "stop", vm.name));
     b.seconds("TimeoutStartUSec", "TimeoutStartSec", start_timeout_seconds);
@@ -169,7 +169,7 @@ std::optional<TransientUnit> transient_vm_unit(const config::LoadedVm& vm, const
     b.filter("SystemCallFilter", true, {"@system-service", "seccomp"});
     b.filter("SystemCallFilter", false, {"@privileged", "@resources"});
     b.add("SystemCallErrorNumber", I32{EPERM}, "SystemCallErrorNumber=EPERM");
-    return TransientUnit{transient_unit_name(vm.name), vm_exec_start(plan), std::move(b.properties)};
+    return TransientUnit{transient_unit_name(vm.name), vm_exec_start(plan, helper), std::move(b.properties)};
 }
 
 std::string systemd_run_command(const TransientUnit& unit)

@@ -152,7 +152,7 @@ GeneratedFile vm_dropin(const config::LoadedVm& vm, const qemu::Plan& plan, cons
 
     if (system)
         unit.add("Service", "User", escape_value(vm_user(spec, settings)));
-    unit.add("Service", "ExecStart", escape_command(vm_exec_start(plan)));
+    unit.add("Service", "ExecStart", escape_command(vm_exec_start(plan, settings.helper_binary)));
     unit.add("Service", "TimeoutStopSec", std::to_string(vm_stop_timeout_seconds(spec)));
     for (const auto& name : vm_credentials(spec))
         unit.add("Service", "LoadCredential", escape_value(name));
@@ -231,9 +231,16 @@ std::string swtpm_socket_name(const std::string& vm)
     return "ezkvm-swtpm@" + vm + ".socket";
 }
 
-std::vector<std::string> vm_exec_start(const qemu::Plan& plan)
+std::vector<std::string> vm_exec_start(const qemu::Plan& plan, const std::string& helper)
 {
-    return paused(plan.argv);
+    if (plan.macvtaps.empty())
+        return paused(plan.argv);
+    std::vector<std::string> argv{helper, "with-macvtaps"};
+    argv.insert(argv.end(), plan.macvtaps.begin(), plan.macvtaps.end());
+    argv.emplace_back("--");
+    const auto qemu = paused(plan.argv);
+    argv.insert(argv.end(), qemu.begin(), qemu.end());
+    return argv;
 }
 
 unsigned vm_stop_timeout_seconds(const config::VmSpec& spec)

@@ -48,7 +48,7 @@ public:
             problem("general.accel", "this host has no /dev/kvm: the VM cannot start with accel: kvm",
                  "enable virtualization in the firmware setup and load kvm_intel/kvm_amd, or use accel: auto");
         desktop_display();
-        bridges();
+        host_interfaces();
     }
 
 private:
@@ -159,24 +159,36 @@ private:
                         "plug it in, and check the bus/port or id with lsusb -t / lsusb", devices[i].pos);
     }
 
-    // A missing bridge is only a warning here: at start, the network step of
-    // prepare waits a little for it (systemd-networkd may be creating it) and then fails.
-    void bridges()
+    // A missing interface is only a warning here: at start, the network step of prepare
+    // waits a little for a bridge (systemd-networkd may be creating it) and then fails.
+    void host_interfaces()
     {
         if (severity_ != HostProblems::Warnings || !exists("/sys/class/net"))
             return;
         const auto& nics = vm_.spec.network;
         for (size_t i = 0; i < nics.size(); ++i) {
             const auto& nic = nics[i];
-            if ((nic.type != config::NetType::Bridge && nic.type != config::NetType::Nat) ||
-                exists("/sys/class/net/" + nic.bridge))
-                continue;
-            diags_.warning(nic.pos, fmt::format("network[{}].bridge", i),
-                           fmt::format("bridge {} does not exist on this host (yet); the VM cannot start without it",
-                                       nic.bridge),
-                           nic.type == config::NetType::Nat
-                               ? "ezkvm0 comes from systemd-networkd: systemctl enable --now systemd-networkd"
-                               : "create it with your network configuration or ip link add NAME type bridge");
+            const auto missing = [&](const std::string& name) { return !exists("/sys/class/net/" + name); };
+            const auto path = [i](const char* key) { return fmt::format("network[{}].{}", i, key); };
+            using config::NetType;
+            if ((nic.type == NetType::Bridge || nic.type == NetType::Nat) && missing(nic.bridge))
+                diags_.warning(nic.pos, path("bridge"),
+                               fmt::format("bridge {} does not exist on this host (yet); the VM cannot start "
+                                           "without it", nic.bridge),
+                               nic.type == NetType::Nat
+                                   ? "ezkvm0 comes from systemd-networkd: systemctl enable --now systemd-networkd"
+                                   : "create it with your network configuration or ip link add NAME type bridge");
+            else if (nic.type == NetType::Macvtap && missing(nic.parent))
+                diags_.warning(nic.pos, path("parent"),
+                               fmt::format("network interface {} does not exist on this host; the VM cannot "
+                                           "start without it", nic.parent),
+                               "name the host's NIC as ip link lists it");
+            else if (nic.type == NetType::Tap && missing(nic.ifname))
+                diags_.warning(nic.pos, path("ifname"),
+                               fmt::format("tap {} does not exist on this host (yet); qemu cannot create it",
+                                           nic.ifname),
+                               fmt::format("create it for the VM's user: ip tuntap add {} mode tap user USER",
+                                           nic.ifname));
         }
     }
 

@@ -32,7 +32,7 @@ network:
     CHECK(links[1].nic == 2);
     CHECK(links[1].bridge == "ezkvm0");
     CHECK(links[2].kind == LinkKind::Macvtap);
-    CHECK(links[2].name == macvtap_name("web", 5));
+    CHECK(links[2].name == qemu::macvtap_name("web", 5));
     CHECK(links[2].parent == "eth0");
     CHECK(links[2].mac == "bc:24:11:3a:21:b7");
     CHECK(links[3].mac == qemu::derived_mac("web", 6));  // the guest's MAC, derived like qemu's
@@ -45,13 +45,13 @@ TEST_CASE("link names are valid, unique and recognised for a 64-character VM nam
     const std::regex valid("ez[0-9a-f]{8}[nm][0-9]{1,4}");
     std::set<std::string> names;
     for (unsigned i : {0u, 1u, 9u, 10u, 9999u}) {
-        for (const auto& name : {qemu::tap_name(vm, i), macvtap_name(vm, i), qemu::tap_name(other, i)}) {
+        for (const auto& name : {qemu::tap_name(vm, i), qemu::macvtap_name(vm, i), qemu::tap_name(other, i)}) {
             CHECK(std::regex_match(name, valid));
             CHECK(name.size() <= 15);
             names.insert(name);
         }
         CHECK(is_vm_link(qemu::tap_name(vm, i), vm));
-        CHECK(is_vm_link(macvtap_name(vm, i), vm));
+        CHECK(is_vm_link(qemu::macvtap_name(vm, i), vm));
         CHECK_FALSE(is_vm_link(qemu::tap_name(other, i), vm));
     }
     CHECK(names.size() == 15);

@@ -242,11 +242,23 @@ TEST_CASE("network backends and devices")
     CHECK(test::has(b.argv(), "-device", "rtl8139,netdev=net2,mac=" + derived_mac("net", 2) + ",bus=pcie.0,addr=0x04"));
     CHECK(test::has(b.argv(), "-device", "vmxnet3,netdev=net3,mac=" + derived_mac("net", 3) + ",bus=pcie.0,addr=0x05"));
 
+}
+
+TEST_CASE("macvtap NICs get qemu's fds 3, 4, ... in NIC order; the plan names their macvtaps")
+{
+    auto spec = test::base_spec("mv");
     config::Nic macvtap;
     macvtap.type = config::NetType::Macvtap;
     macvtap.parent = "eth0";
-    spec.network = {macvtap};
-    CHECK(test::has_error(test::build(spec).diags, "type macvtap needs the network helper"));
+    config::Nic user;
+    user.type = config::NetType::User;
+    spec.network = {macvtap, user, macvtap};
+    const auto b = test::build(spec);
+    REQUIRE_FALSE(b.diags.has_errors());
+    CHECK(test::values(b.argv(), "-netdev") ==
+          std::vector<std::string>{"tap,id=net0,fd=3", "user,id=net1", "tap,id=net2,fd=4"});
+    CHECK(b.plan.macvtaps == std::vector<std::string>{macvtap_name("mv", 0), macvtap_name("mv", 2)});
+    CHECK(test::build(test::base_spec()).plan.macvtaps.empty());
 }
 
 TEST_CASE("balloon and virtio-serial channels")

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <vector>
 
 #include "runtime/process.hpp"
 
@@ -77,6 +78,57 @@ TEST_CASE("spawn passes the chosen descriptors and no others", "[runtime][proces
     CHECK_FALSE(has(kept_back[1]));
     for (int fd : {passed[0], passed[1], kept_back[0], kept_back[1], out[0]})
         ::close(fd);
+}
+
+TEST_CASE("spawn places numbered descriptors at 3, 4, ... even when they start there swapped", "[runtime][process]")
+{
+    // Everything this test opens lives at 50 and above, except the two sources it puts
+    // where the other one must go: 3 holds what becomes 4 and the other way round.
+    // Whatever the test runner has at 3 and 4 is put back afterwards.
+    const auto high = [](int fd) {
+        const int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 50);
+        ::close(fd);
+        return moved;
+    };
+    struct Saved {
+        int fd, copy, flags;
+    };
+    std::vector<Saved> saved;
+    for (int fd : {3, 4})
+        if (const int flags = ::fcntl(fd, F_GETFD); flags >= 0)
+            saved.push_back({fd, ::fcntl(fd, F_DUPFD_CLOEXEC, 50), flags});
+    int first[2], second[2];
+    REQUIRE(::pipe2(first, O_CLOEXEC) == 0);
+    REQUIRE(::pipe2(second, O_CLOEXEC) == 0);
+    for (int* end : {&first[0], &first[1], &second[0], &second[1]})
+        *end = high(*end);
+    REQUIRE(::dup3(first[1], 4, O_CLOEXEC) == 4);
+    REQUIRE(::dup3(second[1], 3, O_CLOEXEC) == 3);
+    ::close(first[1]);
+    ::close(second[1]);
+
+    SpawnOptions options;
+    options.numbered_fds = {4, 3};
+    auto sh = spawn({"/bin/sh", "-c", "echo to-three >&3; echo to-four >&4"}, options);
+    REQUIRE(sh.process);
+    CHECK(sh.process->wait().success());
+    ::close(3);
+    ::close(4);
+    for (const auto& s : saved) {
+        ::dup2(s.copy, s.fd);
+        ::fcntl(s.fd, F_SETFD, s.flags);
+        ::close(s.copy);
+    }
+    const auto drain = [](int fd) {
+        std::string text;
+        char buf[64];
+        for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;)
+            text.append(buf, static_cast<size_t>(n));
+        ::close(fd);
+        return text;
+    };
+    CHECK(drain(first[0]) == "to-three\n");
+    CHECK(drain(second[0]) == "to-four\n");
 }
 
 TEST_CASE("children run in their own process group", "[runtime][process]")

@@ -139,12 +139,25 @@ ExecStart=/usr/bin/swtpm socket --tpm2 --tpmstate dir=/var/lib/ezkvm/web/tpm,mod
 TEST_CASE("a VM without TPM or autostart gets only its service drop-in")
 {
     const auto vm = loaded("plain", "system: { bios: { type: seabios } }\n");
-    const auto files = vm_unit_files(vm, {{"/usr/bin/qemu-system-x86_64"}, {}}, system_paths("plain"),
+    const auto files = vm_unit_files(vm, {{"/usr/bin/qemu-system-x86_64"}, {}, {}}, system_paths("plain"),
                                      system_settings());
     CHECK(paths_of(files) == std::vector<std::string>{"ezkvm@plain.service.d/50-ezkvm.conf"});
     CHECK(keys_of(files[0].content) == std::vector<std::string>{"Unit.SourcePath", "Unit.Description",
                                                                 "Service.User", "Service.ExecStart",
                                                                 "Service.TimeoutStopSec"});
+}
+
+TEST_CASE("a VM with macvtap NICs starts qemu through the helper that opens them")
+{
+    const auto vm = loaded("mv", "network: [ { type: macvtap, parent: eth0 } ]\n");
+    qemu::Plan plan{{"/usr/bin/qemu-system-x86_64", "-netdev", "tap,id=net0,fd=3"}, {}, {"ezm0", "ezm2"}};
+    auto settings = system_settings();
+    settings.helper_binary = "/usr/libexec/ezkvm/ezkvm-helper";
+    const auto files = vm_unit_files(vm, plan, system_paths("mv"), settings);
+    const std::string& service = file_named(files, "ezkvm@mv.service.d/50-ezkvm.conf").content;
+    CHECK(service.find("\nExecStart=/usr/libexec/ezkvm/ezkvm-helper with-macvtaps ezm0 ezm2 -- "
+                       "/usr/bin/qemu-system-x86_64 -S -netdev tap,id=net0,fd=3\n") != std::string::npos);
+    CHECK(service.find("\nDeviceAllow=char-macvtap rw\n") != std::string::npos);
 }
 
 TEST_CASE("a TPM on its own disk and socket, a user, kvm only")
@@ -155,7 +168,7 @@ system:
   bios: { type: seabios }
   tpm: { type: swtpm, version: "1.2", disk: /dev/vm1/tpm-state, socket: /run/vms/tpm.sock }
 )");
-    qemu::Plan plan{{"/usr/bin/qemu-system-x86_64"}, {"/dev/vm1/tpm-state"}};
+    qemu::Plan plan{{"/usr/bin/qemu-system-x86_64"}, {"/dev/vm1/tpm-state"}, {}};
     const auto files = vm_unit_files(vm, plan, system_paths("tpm"), system_settings());
 
     const std::string& service = file_named(files, "ezkvm@tpm.service.d/50-ezkvm.conf").content;
@@ -198,7 +211,7 @@ TEST_CASE("user VMs: no User=, no sandbox changes, links in default.target.wants
     settings.unit_dir = "/usr/lib/systemd/user";
     const VmPaths paths{"/run/user/1000/ezkvm/desk", "/home/u/.local/state/ezkvm/desk",
                         "/run/user/1000/credentials"};
-    qemu::Plan plan{{"/usr/bin/qemu-system-x86_64"}, {"/dev/vm1/web-root", "/srv/vms/web-data.qcow2"}};
+    qemu::Plan plan{{"/usr/bin/qemu-system-x86_64"}, {"/dev/vm1/web-root", "/srv/vms/web-data.qcow2"}, {}};
     const auto files = vm_unit_files(vm, plan, paths, settings);
 
     const std::string& service = file_named(files, "ezkvm@desk.service.d/50-ezkvm.conf").content;
@@ -228,7 +241,7 @@ host:
 spice: { path: /srv/spice/gpu.sock, gl: yes }
 vnc: { port: 5901, addr: 0.0.0.0, password_credential: vnc-pw }
 )");
-    qemu::Plan plan{{"/usr/bin/qemu-system-x86_64"}, {"/home/alice/vms/gpu.qcow2", "/dev/sr0"}};
+    qemu::Plan plan{{"/usr/bin/qemu-system-x86_64"}, {"/home/alice/vms/gpu.qcow2", "/dev/sr0"}, {}};
     const auto files = vm_unit_files(vm, plan, system_paths("gpu"), system_settings());
     const std::string& service = files.at(0).content;
     const std::string service_part = service.substr(service.find("[Service]"));
@@ -261,7 +274,7 @@ storage:
   - { type: virtio-blk, file: "/srv/my vms/%i $HOME \"x\" \\" }
 )");
     const std::string disk = "/srv/my vms/%i $HOME \"x\" \\";
-    qemu::Plan plan{{"/usr/bin/qemu-system-x86_64", "-drive", "file=" + disk + ",format=raw"}, {disk}};
+    qemu::Plan plan{{"/usr/bin/qemu-system-x86_64", "-drive", "file=" + disk + ",format=raw"}, {disk}, {}};
     const auto files = vm_unit_files(vm, plan, system_paths("evil"), system_settings());
     REQUIRE(files.size() == 1);
     const std::string& text = files[0].content;
