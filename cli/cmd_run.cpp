@@ -123,7 +123,7 @@ int run_vm(const RunOptions& opts, const GlobalOptions& global)
         vm::check_host(*vm, env, vm::HostProblems::Errors, diags);
     std::optional<qemu::Plan> plan;
     if (vm && !diags.has_errors())
-        plan = vm::plan_vm(*vm, env, vm::HostProblems::Errors, diags);
+        plan = vm::plan_vm(*vm, env, vm::HostProblems::Errors, diags, vm::ConsoleLog::File);
     if (plan)
         warn_about_user(*vm, diags);
     if (plan && opts.console && !vm->spec.serial)

@@ -20,6 +20,9 @@ struct PlanInput {
     VmPaths paths;
     std::optional<firmware::Firmware> firmware;   // required for OVMF; SeaBIOS may be nullopt
     std::string qemu_binary = "/usr/bin/qemu-system-x86_64";
+    // Also write the serial console to <runtime>/console.log: for `ezkvm run`. Not for the
+    // units, whose console goes to the journal (bounded) rather than growing in /run.
+    bool console_logfile = false;
     // Detects the image format of a file that exists (nullopt: not found or unknown).
     std::function<std::optional<config::DriveFormat>(const std::string& path)> probe_format;
 };

@@ -2,18 +2,17 @@
 
 namespace ezkvm::qemu {
 
-// The serial console on a socket (`ezkvm console`), logged to a file at the same time.
+// The serial console on a socket (`ezkvm console`), for `ezkvm run` also logged to a file.
 void add_serial(PlanContext& ctx)
 {
     if (!ctx.spec.serial)
         return;
     const auto& paths = ctx.input.paths;
-    ctx.args.add("-chardev", Opts("socket")
-                                 .set("id", "serial0")
-                                 .set("path", paths.console())
-                                 .on("server", true)
-                                 .on("wait", false)
-                                 .set("logfile", paths.console_log()));
+    Opts chardev("socket");
+    chardev.set("id", "serial0").set("path", paths.console()).on("server", true).on("wait", false);
+    if (ctx.input.console_logfile)
+        chardev.set("logfile", paths.console_log());
+    ctx.args.add("-chardev", chardev);
     ctx.args.add("-serial", "chardev:serial0");
 }
 

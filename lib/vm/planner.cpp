@@ -42,10 +42,11 @@ std::optional<config::DriveFormat> probe_image_format(const std::string& real_pa
 }
 
 std::optional<qemu::Plan> plan_vm(const config::LoadedVm& vm, const config::Environment& env,
-                                  HostProblems host_problems, Diagnostics& diags)
+                                  HostProblems host_problems, Diagnostics& diags, ConsoleLog console_log)
 {
     qemu::PlanInput input;
     input.spec = &vm.spec;
+    input.console_logfile = console_log == ConsoleLog::File;
     input.paths = vm_paths(vm.name, env.scope);
     const auto sources = env.scope == Scope::User ? firmware::user_sources(env.root, xdg_config_home())
                                                   : firmware::system_sources(env.root);

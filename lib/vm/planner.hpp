@@ -14,8 +14,11 @@ namespace ezkvm::vm {
 // What depends on the host rather than the file (firmware that isn't
 // installed) is an error when the VM is about to run and a warning when a file
 // is only checked; without firmware there is then no plan, and no other error.
+// ConsoleLog::File: the plan of `ezkvm run` (qemu::PlanInput::console_logfile).
+enum class ConsoleLog { Journal, File };
 std::optional<qemu::Plan> plan_vm(const config::LoadedVm& vm, const config::Environment& env,
-                                  HostProblems host_problems, Diagnostics& diags);
+                                  HostProblems host_problems, Diagnostics& diags,
+                                  ConsoleLog console_log = ConsoleLog::Journal);
 
 // Reads the first bytes of `real_path` to tell its image format.
 std::optional<config::DriveFormat> probe_image_format(const std::string& real_path);

@@ -167,9 +167,8 @@ TEST_CASE("control sockets, serial console, kernel boot, applesmc, extra args")
     CHECK(test::has(argv, "-mon", "chardev=qmp,mode=control"));
     CHECK(test::has(argv, "-chardev", "socket,id=monitor,path=/run/ezkvm/c/monitor.sock,server=on,wait=off"));
     CHECK(test::has(argv, "-mon", "chardev=monitor,mode=readline"));
-    CHECK(test::has(argv, "-chardev",
-                    "socket,id=serial0,path=/run/ezkvm/c/console.sock,server=on,wait=off,"
-                    "logfile=/run/ezkvm/c/console.log"));
+    // The units' console goes to the journal, not to a file growing in /run.
+    CHECK(test::has(argv, "-chardev", "socket,id=serial0,path=/run/ezkvm/c/console.sock,server=on,wait=off"));
     CHECK(test::has(argv, "-serial", "chardev:serial0"));
     CHECK(test::has(argv, "-kernel", "/boot/vmlinuz"));
     CHECK(test::has(argv, "-initrd", "/boot/initrd.img"));
@@ -178,6 +177,17 @@ TEST_CASE("control sockets, serial console, kernel boot, applesmc, extra args")
     REQUIRE(argv.size() >= 2);
     CHECK(argv[argv.size() - 2] == "-device");
     CHECK(argv.back() == "pci-testdev");
+
+    // `ezkvm run` keeps a copy of the console in the runtime directory.
+    PlanInput run_input;
+    run_input.spec = &spec;
+    run_input.paths = VmPaths{"/run/ezkvm/c", "/var/lib/ezkvm/c", "/run/credentials/ezkvm@c.service"};
+    run_input.firmware = test::fake_ovmf();
+    run_input.console_logfile = true;
+    Diagnostics run_diags;
+    CHECK(test::has(build_plan(run_input, run_diags).argv, "-chardev",
+                    "socket,id=serial0,path=/run/ezkvm/c/console.sock,server=on,wait=off,"
+                    "logfile=/run/ezkvm/c/console.log"));
 
     spec.serial = false;
     spec.general.monitor = false;
