@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "boot"))
 from harness import parse_report  # noqa: E402
-from test_units import GUEST_DIR, Timer, process_user, prop, wait_until  # noqa: E402
+from test_units import GUEST_DIR, Timer, process_user, prop, run_step, wait_until  # noqa: E402
 from installed_test import run_installed  # noqa: E402
 
 REPORT_TIMEOUT = 240
@@ -273,14 +273,6 @@ def connect(box, host, port, send_first=None, netns=None):
     if netns:
         argv = ["ip", "netns", "exec", netns] + argv
     return box.run(argv, check=False, timeout=90).stdout.strip()
-
-
-def run_step(checks, name, step):
-    try:
-        return step() is not False
-    except Exception as error:  # noqa: BLE001 - report the step, go on with the next
-        checks.check(name, False, f"{type(error).__name__}: {error}")
-        return False
 
 
 def steps(checks, box, times):
