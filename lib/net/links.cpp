@@ -1,24 +1,12 @@
 #include "net/links.hpp"
 
-#include <fmt/format.h>
-
 #include "qemu/identity.hpp"
 
 namespace ezkvm::net {
-namespace {
-
-// "ez" + 8 hex digits: what every link name of `vm` starts with.
-std::string name_prefix(std::string_view vm)
-{
-    std::string tap = qemu::tap_name(vm, 0);
-    return tap.substr(0, tap.size() - 2);  // drops "n0"
-}
-
-}  // namespace
 
 bool is_vm_link(std::string_view ifname, std::string_view vm)
 {
-    const std::string prefix = name_prefix(vm);
+    const std::string prefix = qemu::interface_prefix(vm);
     if (!ifname.starts_with(prefix) || ifname.size() < prefix.size() + 2)
         return false;
     const char kind = ifname[prefix.size()];

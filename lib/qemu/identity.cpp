@@ -44,14 +44,19 @@ std::string derived_uuid(std::string_view vm)
                        b[14], b[15]);
 }
 
+std::string interface_prefix(std::string_view vm)
+{
+    return fmt::format("ez{:08x}", fold32(fnv1a64(vm)));
+}
+
 std::string tap_name(std::string_view vm, unsigned index)
 {
-    return fmt::format("ez{:08x}n{}", fold32(fnv1a64(vm)), index);
+    return fmt::format("{}n{}", interface_prefix(vm), index);
 }
 
 std::string macvtap_name(std::string_view vm, unsigned index)
 {
-    return fmt::format("ez{:08x}m{}", fold32(fnv1a64(vm)), index);
+    return fmt::format("{}m{}", interface_prefix(vm), index);
 }
 
 std::string derived_serial(std::string_view vm, std::string_view file)

@@ -16,10 +16,12 @@ std::string derived_mac(std::string_view vm, unsigned index);
 // SMBIOS UUID, RFC 9562 version 8 ("custom") with the 10xx variant, lower case.
 std::string derived_uuid(std::string_view vm);
 
-// Host tap device name for NIC `index`: "ez" + 8 hex digits + "n" + index (at most 15 characters
+// What every host interface name of `vm` starts with: "ez" + 8 hex digits.
+std::string interface_prefix(std::string_view vm);
+// Host tap device name for NIC `index`: the prefix + "n" + index (at most 15 characters
 // for index < 10000, the kernel's IFNAMSIZ limit).
 std::string tap_name(std::string_view vm, unsigned index);
-// Host macvtap name for NIC `index`: as tap_name() with "m" for "n".
+// Host macvtap name for NIC `index`: the prefix + "m" + index.
 std::string macvtap_name(std::string_view vm, unsigned index);
 
 // Serial number for a drive that needs one (nvme): "ez" + 16 hex digits, stable per VM and image.
