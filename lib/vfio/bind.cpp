@@ -153,17 +153,24 @@ std::optional<std::vector<std::string>> plan_bind(const Host& host, const std::s
     return devices;
 }
 
+// The state lock every bind and release holds; nullopt with out.error set when it failed.
+std::optional<StateLock> locked(const Host& host, Outcome& out)
+{
+    std::string error;
+    auto lock = lock_state(host, error);
+    if (!lock)
+        out.error = error;
+    return lock;
+}
+
 }  // namespace
 
 Outcome bind(Host& host, const std::string& address, const Claims& claims)
 {
     Outcome out;
-    std::string error;
-    const auto lock = lock_state(host, error);
-    if (!lock) {
-        out.error = error;
+    const auto lock = locked(host, out);
+    if (!lock)
         return out;
-    }
     const auto devices = plan_bind(host, address, claims, out);
     if (!devices)
         return out;
@@ -183,12 +190,10 @@ Outcome bind(Host& host, const std::string& address, const Claims& claims)
 Outcome release(Host& host, const std::string& address)
 {
     Outcome out;
-    std::string error;
-    const auto lock = lock_state(host, error);
-    if (!lock) {
-        out.error = error;
+    const auto lock = locked(host, out);
+    if (!lock)
         return out;
-    }
+    std::string error;
     const auto remembered = read_state(host, address, error);
     if (!remembered) {
         if (!error.empty())
