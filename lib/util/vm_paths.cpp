@@ -40,4 +40,10 @@ std::string xdg_config_home()
     return env_or("XDG_CONFIG_HOME", home() + "/.config");
 }
 
+std::string cache_dir(Scope scope)
+{
+    const std::string base = scope == Scope::System ? "/var/cache" : env_or("XDG_CACHE_HOME", home() + "/.cache");
+    return env_or("EZKVM_CACHE_DIR", base + "/ezkvm");
+}
+
 }  // namespace ezkvm

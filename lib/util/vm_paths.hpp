@@ -15,6 +15,8 @@ struct VmPaths {
     std::string credentials_dir;  // where systemd puts the unit's credentials
 
     std::string qmp() const { return runtime_dir + "/qmp.sock"; }
+    // A second QMP socket, held by the unit's guest watch for the VM's whole life.
+    std::string qmp_watch() const { return runtime_dir + "/qmp-watch.sock"; }
     std::string monitor() const { return runtime_dir + "/monitor.sock"; }
     std::string console() const { return runtime_dir + "/console.sock"; }
     std::string console_log() const { return runtime_dir + "/console.log"; }
@@ -34,5 +36,9 @@ VmPaths vm_paths(const std::string& name, Scope scope);
 // $XDG_CONFIG_HOME, else $HOME/.config: where a user's own VM files, templates
 // and firmware descriptors live.
 std::string xdg_config_home();
+
+// Where ezkvm keeps what it can work out again (the host probe's answer):
+// /var/cache/ezkvm, or $XDG_CACHE_HOME/ezkvm for user VMs; EZKVM_CACHE_DIR replaces it.
+std::string cache_dir(Scope scope);
 
 }  // namespace ezkvm
