@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
+#include "cli/host_capabilities.hpp"
 #include "cli/report.hpp"
 #include "config/resolve.hpp"
 #include "vm/device_conflicts.hpp"
@@ -82,7 +83,10 @@ bool check_all(const std::vector<std::string>& targets, const config::Environmen
     for (auto& c : checked) {
         if (c.vm) {
             vm::check_host(*c.vm, env, vm::HostProblems::Warnings, c.diags);
-            vm::plan_vm(*c.vm, env, vm::HostProblems::Warnings, c.diags);
+            vm::plan_vm(*c.vm, env,
+                        {vm::HostProblems::Warnings, vm::HostProblems::Warnings, vm::ConsoleLog::Journal,
+                         host_capabilities(env.scope)},
+                        c.diags);
             std::vector<const config::LoadedVm*> others;
             for (const auto& o : checked)
                 if (o.vm && &o != &c && o.vm->name != c.vm->name)

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "cli/command.hpp"
+#include "cli/host_capabilities.hpp"
 #include "cli/report.hpp"
 #include "config/resolve.hpp"
 #include "net/host_network.hpp"
@@ -123,7 +124,7 @@ int run_vm(const RunOptions& opts, const GlobalOptions& global)
         vm::check_host(*vm, env, vm::HostProblems::Errors, diags);
     std::optional<qemu::Plan> plan;
     if (vm && !diags.has_errors())
-        plan = vm::plan_vm(*vm, env, vm::HostProblems::Errors, diags, vm::ConsoleLog::File);
+        plan = vm::plan_vm(*vm, env, {.console_log = vm::ConsoleLog::File, .host = host_capabilities(env.scope)}, diags);
     if (plan)
         warn_about_user(*vm, diags);
     if (plan && opts.console && !vm->spec.serial)

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.hpp"
+#include "cli/host_capabilities.hpp"
 #include "cli/report.hpp"
 #include "config/emit.hpp"
 #include "config/resolve.hpp"
@@ -45,7 +46,7 @@ int print_units(config::LoadedVm& vm, const config::Environment& env, Scope scop
     std::error_code ec;
     if (auto absolute = std::filesystem::absolute(vm.source, ec); !ec)
         vm.source = absolute.lexically_normal().string();
-    auto files = units::generate_vm_units(vm, env, units::installed_settings(scope), diags);
+    auto files = units::generate_vm_units(vm, env, units::installed_settings(scope), host_capabilities(scope), diags);
     print_diagnostics(std::cerr, diags);
     if (!files || diags.has_errors())
         return exit_errors;
@@ -81,7 +82,8 @@ Action setup_show(CLI::App& app, const GlobalOptions& global)
             return print_units(*vm, env, global.scope(), diags);
         std::optional<qemu::Plan> plan;
         if (vm && !diags.has_errors())
-            plan = vm::plan_vm(*vm, env, vm::HostProblems::Errors, diags);
+            plan = vm::plan_vm(*vm, env, {.accel = vm::HostProblems::Warnings, .host = host_capabilities(env.scope)},
+                               diags);
         print_diagnostics(std::cerr, diags);
         if (!plan || diags.has_errors())
             return exit_errors;

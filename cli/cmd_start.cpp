@@ -9,6 +9,7 @@
 
 #include "bus/manager.hpp"
 #include "cli/command.hpp"
+#include "cli/host_capabilities.hpp"
 #include "cli/report.hpp"
 #include "cli/systemd_unit.hpp"
 #include "config/parse.hpp"
@@ -36,7 +37,8 @@ std::optional<units::TransientUnit> transient_unit(const std::string& file, cons
     Diagnostics diags;
     std::optional<units::TransientUnit> unit;
     if (auto vm = config::load_vm(file, env, diags); vm && !diags.has_errors()) {
-        if (auto plan = vm::plan_vm(*vm, env, vm::HostProblems::Errors, diags); plan && !diags.has_errors()) {
+        const vm::PlanOptions options{.host = host_capabilities(env.scope)};
+        if (auto plan = vm::plan_vm(*vm, env, options, diags); plan && !diags.has_errors()) {
             std::error_code ec;
             const auto absolute = std::filesystem::absolute(file, ec).lexically_normal().string();
             unit = units::transient_vm_unit(*vm, *plan, absolute, std::string(EZKVM_LIBEXECDIR) + "/ezkvm-helper",

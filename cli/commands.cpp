@@ -15,6 +15,7 @@ Action setup_console(CLI::App& app, const GlobalOptions& global);
 Action setup_qmp(CLI::App& app, const GlobalOptions& global);
 Action setup_monitor(CLI::App& app, const GlobalOptions& global);
 Action setup_view(CLI::App& app, const GlobalOptions& global);
+Action setup_host(CLI::App& app, const GlobalOptions& global);
 Action setup_complete_vms(CLI::App& app, const GlobalOptions& global);
 
 const std::vector<Command>& commands()
@@ -33,6 +34,7 @@ const std::vector<Command>& commands()
         {"qmp", "Run one QMP command on a running VM and print the JSON reply", setup_qmp},
         {"monitor", "A human-monitor prompt for a running VM, over QMP", setup_monitor},
         {"view", "Open the viewer the VM's display calls for", setup_view},
+        {"host", "What this host's qemu and KVM can do (the host probe)", setup_host},
         {"complete-vms", "VM names for shell completion", setup_complete_vms},
     };
     return table;

@@ -10,7 +10,7 @@ _ezkvm()
 {
     local cur=${COMP_WORDS[COMP_CWORD]}
     local prev=${COMP_WORDS[COMP_CWORD - 1]}
-    local commands="check show run list start stop restart status logs console qmp monitor view"
+    local commands="check show run list start stop restart status logs console qmp monitor view host"
     local i word cmd="" user="" positional=0
     for ((i = 1; i < COMP_CWORD; i++)); do
         word=${COMP_WORDS[i]}
@@ -37,6 +37,7 @@ _ezkvm()
         show) options+=" --shell --json --resolved --units"; vm_and_files=1 ;;
         run) options+=" --console"; vm_and_files=1 ;;
         list) options+=" --json"; max=0 ;;
+        host) options+=" --refresh --json"; max=0 ;;
         start) options+=" --print-systemd-run"; vm_and_files=1 ;;
         stop) options+=" --force -f"; vms_only=1 ;;
         restart | console | monitor) vms_only=1 ;;

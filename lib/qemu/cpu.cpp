@@ -1,42 +1,46 @@
+#include <algorithm>
 #include <string>
 
+#include "hostcaps/hyperv.hpp"
 #include "qemu/sections.hpp"
 
 namespace ezkvm::qemu {
 namespace {
 
-// Hyper-V enlightenments Windows guests run faster and more stable with.
-constexpr const char* kHyperv[] = {
-    "hv_relaxed", "hv_vapic",  "hv_spinlocks=0x1fff", "hv_vpindex",     "hv_runtime",
-    "hv_synic",   "hv_stimer", "hv_reset",            "hv_frequencies", "hv_time",
-};
-
-// qemu 7.2 refuses hv_vpindex without KVM ("kernel doesn't allow setting HyperV
-// VP_INDEX"), and the synthetic interrupt controller and timers depend on it.
-bool kvm_only(std::string_view flag) { return flag == "hv_vpindex" || flag == "hv_synic" || flag == "hv_stimer"; }
+bool contains(const std::vector<std::string>& list, std::string_view item)
+{
+    return std::find(list.begin(), list.end(), item) != list.end();
+}
 
 }  // namespace
+
+std::vector<std::string> hyperv_left_out(const PlanContext& ctx)
+{
+    auto out = ctx.input.accel.hyperv_left_out;
+    // qemu 7.2 refuses hv_vpindex without KVM ("kernel doesn't allow setting HyperV
+    // VP_INDEX"), and what builds on it with it.
+    if (accelerators(ctx) == std::vector<std::string>{"tcg"})
+        out.emplace_back("hv_vpindex");
+    return hostcaps::with_dependents(out);
+}
 
 void add_cpu(PlanContext& ctx)
 {
     const auto& cpu = ctx.spec.system.cpu;
-    const auto accel = ctx.spec.general.accel;
     // "host" only exists under KVM; "max" is every feature the accelerator offers, under both.
-    const std::string model = !cpu.model.empty() ? cpu.model : accel == config::Accel::Kvm ? "host" : "max";
+    const bool kvm_only = accelerators(ctx) == std::vector<std::string>{"kvm"};
+    const std::string model = !cpu.model.empty() ? cpu.model : kvm_only ? "host" : "max";
 
     Opts opts(model);
     for (const auto& flag : cpu.flags)
         opts.raw(flag);  // validated tokens ("+aes", "vendor=GenuineIntel")
+    for (const auto& feature : ctx.input.accel.cpu_features_off)
+        opts.raw("-" + feature);
     if (ctx.spec.system.hyperv) {
-        const bool tcg = accel == config::Accel::Tcg;
-        for (const char* flag : kHyperv)
-            if (!tcg || !kvm_only(flag))
-                opts.raw(flag);
-        if (tcg)
-            ctx.diags.warning({}, "system.hyperv",
-                              "under accel tcg, hv_vpindex, hv_synic and hv_stimer are left out: "
-                              "qemu emulates them only with KVM",
-                              "use accel kvm or auto for all Hyper-V enlightenments");
+        const auto left_out = hyperv_left_out(ctx);
+        for (const auto& name : hostcaps::vm_enlightenments())
+            if (!contains(left_out, name))
+                opts.raw(hostcaps::find_enlightenment(name)->setting);
     }
     ctx.args.add("-cpu", opts);
 

@@ -42,7 +42,7 @@ Plan build_plan(const PlanInput& input, Diagnostics& diags)
     for (auto section : kSections)
         section(ctx);
     ctx.pci.report(diags);
-    return Plan{std::move(ctx.args.items), std::move(ctx.host_paths), std::move(ctx.macvtaps)};
+    return Plan{std::move(ctx.args.items), std::move(ctx.host_paths), std::move(ctx.macvtaps), input.host_fingerprint};
 }
 
 }  // namespace ezkvm::qemu

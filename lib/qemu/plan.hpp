@@ -10,16 +10,28 @@
 
 #include "config/spec.hpp"
 #include "firmware/firmware.hpp"
+#include "hostcaps/capabilities.hpp"
 #include "util/diagnostic.hpp"
 #include "util/vm_paths.hpp"
 
 namespace ezkvm::qemu {
 
+// How the VM is accelerated and which CPU options it gets on this host, as
+// vm::choose_accel decided from the host probe. Empty fields: what
+// general.accel alone implies (nothing known about the host).
+struct AccelChoice {
+    std::vector<std::string> accelerators;      // -accel values, first that works wins
+    std::vector<std::string> cpu_features_off;  // "-name" on -cpu: known KVM quirks
+    std::vector<std::string> hyperv_left_out;   // enlightenments this host cannot give
+};
+
 struct PlanInput {
     const config::VmSpec* spec = nullptr;
     VmPaths paths;
     std::optional<firmware::Firmware> firmware;   // required for OVMF; SeaBIOS may be nullopt
-    std::string qemu_binary = "/usr/bin/qemu-system-x86_64";
+    AccelChoice accel;
+    std::string host_fingerprint = "none";  // of the host capabilities the choice came from
+    std::string qemu_binary = hostcaps::qemu_binary;
     // Also write the serial console to <runtime>/console.log: for `ezkvm run`. Not for the
     // units, whose console goes to the journal (bounded) rather than growing in /run.
     bool console_logfile = false;
@@ -35,6 +47,9 @@ struct Plan {
     // The macvtaps of macvtap NICs, in NIC order: qemu cannot open them by name, so
     // whoever starts it opens macvtap k's /dev/tapN as fd first_macvtap_fd + k.
     std::vector<std::string> macvtaps;
+    // hostcaps::fingerprint of what was known about the host: units record it, so
+    // a start can tell that they were generated for a host that has changed since.
+    std::string host_fingerprint = "none";
 };
 
 constexpr int first_macvtap_fd = 3;

@@ -31,11 +31,16 @@ struct PlanContext {
 // A PCIe root port on the root bus (q35); returns the port for the device behind it.
 RootPort add_root_port(PlanContext& ctx);
 
+// The -accel values, in order (AccelChoice, else from general.accel).
+std::vector<std::string> accelerators(const PlanContext& ctx);
+// The Hyper-V enlightenments the VM goes without, with those that need them.
+std::vector<std::string> hyperv_left_out(const PlanContext& ctx);
+
 // True when the machine needs System Management Mode: secure boot, or firmware that requires it.
 bool needs_smm(const PlanContext& ctx);
 
 void add_identity(PlanContext& ctx);    // -name, -uuid, -nodefaults
-void add_machine(PlanContext& ctx);     // -machine, -accel, -sandbox
+void add_machine(PlanContext& ctx);     // -machine, -accel, -action, -sandbox
 void add_control(PlanContext& ctx);     // QMP and monitor sockets
 void add_firmware(PlanContext& ctx);    // pflash drives or -bios
 void add_cpu(PlanContext& ctx);         // -cpu, -smp

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "config/key_position.hpp"
 #include "host/kvmfr.hpp"
 #include "host/usb_device.hpp"
 #include "vfio/device.hpp"
@@ -44,9 +45,6 @@ public:
             need(spec.spice.password_file, "spice.password_file", "the SPICE password file");
         if (!spec.vnc.password_file.empty())
             need(spec.vnc.password_file, "vnc.password_file", "the VNC password file");
-        if (spec.general.accel == config::Accel::Kvm && !exists("/dev/kvm"))
-            problem("general.accel", "this host has no /dev/kvm: the VM cannot start with accel: kvm",
-                 "enable virtualization in the firmware setup and load kvm_intel/kvm_amd, or use accel: auto");
         desktop_display();
         host_interfaces();
     }
@@ -58,23 +56,7 @@ private:
         return fs::exists(env_.real(path), ec);
     }
 
-    // Position of a key path like "system.bios.file" in the merged tree.
-    Pos pos_of(const std::string& path) const
-    {
-        const config::Node* node = &vm_.merged;
-        size_t start = 0;
-        while (start < path.size()) {
-            size_t dot = path.find('.', start);
-            if (dot == std::string::npos)
-                dot = path.size();
-            const config::Entry* e = node->is_map() ? node->find(path.substr(start, dot - start)) : nullptr;
-            if (!e)
-                break;
-            node = &e->node();
-            start = dot + 1;
-        }
-        return node->pos;
-    }
+    Pos pos_of(const std::string& path) const { return config::position_of(vm_.merged, path); }
 
     // A host problem: an error when the VM is about to start, else a warning.
     void problem(const std::string& path, std::string message, std::string hint = {}, Pos pos = {})

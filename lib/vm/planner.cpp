@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "firmware/firmware.hpp"
+#include "vm/accel_choice.hpp"
 
 namespace ezkvm::vm {
 namespace {
@@ -42,24 +43,26 @@ std::optional<config::DriveFormat> probe_image_format(const std::string& real_pa
 }
 
 std::optional<qemu::Plan> plan_vm(const config::LoadedVm& vm, const config::Environment& env,
-                                  HostProblems host_problems, Diagnostics& diags, ConsoleLog console_log)
+                                  const PlanOptions& options, Diagnostics& diags)
 {
     qemu::PlanInput input;
     input.spec = &vm.spec;
-    input.console_logfile = console_log == ConsoleLog::File;
+    input.console_logfile = options.console_log == ConsoleLog::File;
     input.paths = vm_paths(vm.name, env.scope);
     const auto sources = env.scope == Scope::User ? firmware::user_sources(env.root, xdg_config_home())
                                                   : firmware::system_sources(env.root);
     Diagnostics firmware_diags;
     input.firmware = firmware::select(vm.spec, sources, firmware_diags, bios_pos(vm));
     for (auto d : firmware_diags.items()) {
-        if (host_problems == HostProblems::Warnings)
+        if (options.firmware == HostProblems::Warnings)
             d.severity = Severity::Warning;
         diags.add(std::move(d));
     }
     if (firmware_diags.has_errors())
         return std::nullopt;
     const size_t errors_before = diags.error_count();
+    input.accel = choose_accel(vm, env, options.host, options.accel, diags);
+    input.host_fingerprint = hostcaps::fingerprint(options.host);
     input.probe_format = [&env](const std::string& path) { return probe_image_format(env.real(path)); };
     auto plan = qemu::build_plan(input, diags);
     if (diags.error_count() > errors_before)

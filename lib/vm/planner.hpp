@@ -7,18 +7,27 @@
 #include "config/environment.hpp"
 #include "config/resolve.hpp"
 #include "qemu/plan.hpp"
+#include "hostcaps/capabilities.hpp"
 #include "vm/host_check.hpp"
 
 namespace ezkvm::vm {
 
-// What depends on the host rather than the file (firmware that isn't
-// installed) is an error when the VM is about to run and a warning when a file
-// is only checked; without firmware there is then no plan, and no other error.
 // ConsoleLog::File: the plan of `ezkvm run` (qemu::PlanInput::console_logfile).
 enum class ConsoleLog { Journal, File };
+
+struct PlanOptions {
+    // What depends on the host rather than the file is an error when the VM is
+    // about to run and a warning when a file is only checked. Without firmware
+    // there is no plan either way (and no other error).
+    HostProblems firmware = HostProblems::Errors;
+    // What the host's qemu and KVM cannot do (vm/accel_choice.hpp).
+    HostProblems accel = HostProblems::Errors;
+    ConsoleLog console_log = ConsoleLog::Journal;
+    const hostcaps::Capabilities* host = nullptr;  // the host probe's answer; nullptr: unknown
+};
+
 std::optional<qemu::Plan> plan_vm(const config::LoadedVm& vm, const config::Environment& env,
-                                  HostProblems host_problems, Diagnostics& diags,
-                                  ConsoleLog console_log = ConsoleLog::Journal);
+                                  const PlanOptions& options, Diagnostics& diags);
 
 // Reads the first bytes of `real_path` to tell its image format.
 std::optional<config::DriveFormat> probe_image_format(const std::string& real_path);

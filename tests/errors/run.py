@@ -15,6 +15,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures" / "hosts"))
+from host_fixture import host_capabilities  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 
@@ -27,6 +30,7 @@ def run_case(ezkvm, case):
     env = dict(os.environ)
     env["EZKVM_TEMPLATES_DIR"] = str(REPO / "etc" / "templates")
     env["EZKVM_ROOT"] = str(REPO / "tests" / "fixtures" / "empty-root")
+    env["EZKVM_HOST_CAPABILITIES"] = host_capabilities(case)
     # <case>.root/: the host the case is checked on (sysfs entries, other VM files), shown relative.
     own_root = case.with_suffix(".root")
     if own_root.is_dir():

@@ -28,6 +28,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures" / "hosts"))
+from host_fixture import host_capabilities  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[2]
 CASES = REPO / "tests" / "cases"
 FIRMWARE_DIRS = [Path("/etc/qemu/firmware"), Path("/usr/share/qemu/firmware")]
@@ -142,7 +145,8 @@ class Case:
         (root / "etc").mkdir(parents=True)
         (root / "usr").symlink_to("/usr")
         self.env.update(EZKVM_ROOT=str(root), EZKVM_TEMPLATES_DIR=str(REPO / "etc" / "templates"),
-                        EZKVM_RUNTIME_DIR=str(tmp / "run"), EZKVM_STATE_DIR=str(tmp / "state"))
+                        EZKVM_RUNTIME_DIR=str(tmp / "run"), EZKVM_STATE_DIR=str(tmp / "state"),
+                        EZKVM_HOST_CAPABILITIES=host_capabilities(case))
 
     def note(self, text):
         if text not in self.notes:

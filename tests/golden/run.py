@@ -18,17 +18,21 @@ import sys
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures" / "hosts"))
+from host_fixture import host_capabilities  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[2]
 CASES = REPO / "tests" / "cases"
 
 
-def environment(root):
+def environment(root, case):
     env = {k: v for k, v in os.environ.items() if not k.startswith("EZKVM_") and not k.startswith("XDG_")}
     env.update(
         EZKVM_ROOT=str(root),
         EZKVM_TEMPLATES_DIR=str(REPO / "etc" / "templates"),
         EZKVM_RUNTIME_DIR="/run/ezkvm",
         EZKVM_STATE_DIR="/var/lib/ezkvm",
+        EZKVM_HOST_CAPABILITIES=host_capabilities(REPO / case),
     )
     return env
 
@@ -41,7 +45,7 @@ def make_root(tmp):
 
 
 def show(ezkvm, case, root):
-    return subprocess.run([ezkvm, "show", str(case)], capture_output=True, text=True, env=environment(root),
+    return subprocess.run([ezkvm, "show", str(case)], capture_output=True, text=True, env=environment(root, case),
                           cwd=REPO)
 
 

@@ -57,7 +57,24 @@ TEST_CASE("Hyper-V enlightenments: all with KVM, the TCG-capable ones under tcg"
     b = test::build(spec);
     CHECK(test::has(b.argv(), "-cpu",
                     "max,hv_relaxed,hv_vapic,hv_spinlocks=0x1fff,hv_runtime,hv_reset,hv_frequencies,hv_time"));
-    CHECK(b.diags.warning_count() == 1);
+}
+
+TEST_CASE("the host's accelerator choice: accelerators, quirk workarounds, refused enlightenments")
+{
+    auto spec = test::base_spec();
+    spec.system.hyperv = true;
+    AccelChoice choice{{"kvm", "tcg"}, {"arch-capabilities"}, {"hv_vapic", "hv_time", "hv_stimer"}};
+    auto b = test::build(spec, test::fake_ovmf(), {}, choice);
+    CHECK(test::values(b.argv(), "-accel") == std::vector<std::string>{"kvm", "tcg"});
+    CHECK(test::has(b.argv(), "-cpu",
+                    "max,-arch-capabilities,hv_relaxed,hv_spinlocks=0x1fff,hv_vpindex,hv_runtime,hv_synic,hv_reset,"
+                    "hv_frequencies"));
+
+    choice = {{"tcg"}, {}, {}};  // accel auto, falling back to TCG: no KVM-only enlightenments
+    b = test::build(spec, test::fake_ovmf(), {}, choice);
+    CHECK(test::values(b.argv(), "-accel") == std::vector<std::string>{"tcg"});
+    CHECK(test::has(b.argv(), "-cpu",
+                    "max,hv_relaxed,hv_vapic,hv_spinlocks=0x1fff,hv_runtime,hv_reset,hv_frequencies,hv_time"));
 }
 
 TEST_CASE("memory and clock")
@@ -165,6 +182,9 @@ TEST_CASE("control sockets, serial console, kernel boot, applesmc, extra args")
     const auto& argv = b.argv();
     CHECK(test::has(argv, "-chardev", "socket,id=qmp,path=/run/ezkvm/c/qmp.sock,server=on,wait=off"));
     CHECK(test::has(argv, "-mon", "chardev=qmp,mode=control"));
+    // The unit's guest watch holds a QMP socket of its own for the VM's life.
+    CHECK(test::has(argv, "-chardev", "socket,id=qmp-watch,path=/run/ezkvm/c/qmp-watch.sock,server=on,wait=off"));
+    CHECK(test::has(argv, "-mon", "chardev=qmp-watch,mode=control"));
     CHECK(test::has(argv, "-chardev", "socket,id=monitor,path=/run/ezkvm/c/monitor.sock,server=on,wait=off"));
     CHECK(test::has(argv, "-mon", "chardev=monitor,mode=readline"));
     // The units' console goes to the journal, not to a file growing in /run.
@@ -193,5 +213,6 @@ TEST_CASE("control sockets, serial console, kernel boot, applesmc, extra args")
     spec.general.monitor = false;
     b = test::build(spec);
     CHECK(test::values(b.argv(), "-serial").empty());
-    CHECK(test::values(b.argv(), "-mon").size() == 1);
+    CHECK(test::values(b.argv(), "-mon") ==
+          std::vector<std::string>{"chardev=qmp,mode=control", "chardev=qmp-watch,mode=control"});
 }

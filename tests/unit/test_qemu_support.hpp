@@ -37,9 +37,10 @@ struct Built {
 };
 
 inline Built build(const config::VmSpec& spec, std::optional<firmware::Firmware> fw = fake_ovmf(),
-                   FormatProbe probe = {})
+                   FormatProbe probe = {}, AccelChoice accel = {})
 {
     PlanInput input;
+    input.accel = std::move(accel);
     input.spec = &spec;
     input.paths = VmPaths{"/run/ezkvm/" + spec.general.name, "/var/lib/ezkvm/" + spec.general.name,
                           "/run/credentials/ezkvm@" + spec.general.name + ".service"};

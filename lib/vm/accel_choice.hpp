@@ -1,0 +1,19 @@
+#pragma once
+// How a VM runs on this host, decided from the host probe (hostcaps): which
+// accelerator, which known KVM quirks to work around, which Hyper-V
+// enlightenments to leave out. Reports, at the key's file:line:column, what
+// the host's qemu lacks (machine versions, CPU models) and what KVM cannot
+// do for this VM. accel: auto falls back to TCG, loudly, where KVM cannot run
+// the VM; accel: kvm is then a host problem (an error when the VM starts).
+#include "config/resolve.hpp"
+#include "hostcaps/capabilities.hpp"
+#include "qemu/plan.hpp"
+#include "vm/host_check.hpp"
+
+namespace ezkvm::vm {
+
+// `host`: nullptr when nothing is known about it; the choice is then empty (qemu's defaults).
+qemu::AccelChoice choose_accel(const config::LoadedVm& vm, const config::Environment& env,
+                               const hostcaps::Capabilities* host, HostProblems severity, Diagnostics& diags);
+
+}  // namespace ezkvm::vm
