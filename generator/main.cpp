@@ -14,6 +14,7 @@
 #include "config/resolve.hpp"
 #include "generator/log.hpp"
 #include "generator/write.hpp"
+#include "hostcaps/cache.hpp"
 #include "units/generate.hpp"
 
 using namespace ezkvm;
@@ -61,13 +62,14 @@ std::optional<Scope> scope_from_environment(const Log& log)
 
 // The units of one VM file; nullopt (after logging why) when the file is bad.
 std::optional<std::vector<units::GeneratedFile>> vm_files(const config::VmFile& file, const config::Environment& env,
-                                                          const units::UnitSettings& settings, const Log& log)
+                                                          const units::UnitSettings& settings,
+                                                          const hostcaps::Capabilities* host, const Log& log)
 {
     Diagnostics diags;
     auto vm = config::load_vm_file(env.real(file.path), file.path, env, diags);
     std::optional<std::vector<units::GeneratedFile>> files;
     if (vm && !diags.has_errors())
-        files = units::generate_vm_units(*vm, env, settings, diags);
+        files = units::generate_vm_units(*vm, env, settings, host, diags);
     log.diagnostics(diags);
     if (!files)
         log.error("{}: no units for VM '{}': the file has errors", file.path, file.name);
@@ -105,13 +107,23 @@ int main(int argc, char** argv)
     const auto settings = units::installed_settings(*scope);
     const auto files = config::find_vm_files(env);
     log.debug("{} VM file(s) in {}", files.size(), env.real(env.config_dirs.front()));
+    // Only what a probe found earlier: a generator runs no qemu (and /dev/kvm may not exist yet).
+    const auto host = hostcaps::cached_for_boot(*scope);
+    log.debug("host capabilities: {}", host.caps ? host.source : host.note);
+    const hostcaps::Capabilities* caps = host.caps ? &*host.caps : nullptr;
+    const auto probe_dropin = units::host_probe_dropin(caps);
+    bool probe_dropin_written = true;
     size_t bad = 0;
     std::vector<units::GeneratedFile> listing;
     std::optional<generator::OutputDir> out;
-    if (!args->dry_run)
+    if (args->dry_run) {
+        listing.push_back(probe_dropin);
+    } else {
         out.emplace(args->output_dir);
+        probe_dropin_written = write_files(*out, {probe_dropin}, log);
+    }
     for (const auto& file : files) {
-        auto generated = vm_files(file, env, settings, log);
+        auto generated = vm_files(file, env, settings, caps, log);
         if (!generated)
             ++bad;
         else if (args->dry_run)
@@ -124,5 +136,5 @@ int main(int argc, char** argv)
         std::cout << units::render_listing(listing);
     if (bad)
         log.error("{} of {} VM file(s) skipped or incomplete", bad, files.size());
-    return bad ? exit_failed : exit_ok;
+    return bad || !probe_dropin_written ? exit_failed : exit_ok;
 }

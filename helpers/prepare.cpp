@@ -2,12 +2,16 @@
 // swtpm need before they start, owned by the user they run as.
 #include <pwd.h>
 
+#include <cstdlib>
+
 #include "helpers/helper.hpp"
+#include "hostcaps/cache.hpp"
 #include "net/host_network.hpp"
 #include "net/links.hpp"
 #include "runtime/prepare.hpp"
 #include "runtime/vars_template.hpp"
 #include "units/settings.hpp"
+#include "units/vm_units.hpp"
 #include "vm/host_check.hpp"
 #include "vm/planner.hpp"
 
@@ -29,6 +33,21 @@ std::optional<runtime::Owner> vm_owner(const config::VmSpec& spec, Scope scope, 
         return std::nullopt;
     }
     return runtime::Owner{user->pw_uid, user->pw_gid};
+}
+
+// The unit's ExecStart= was planned from the host capabilities whose fingerprint
+// the generator put in its environment; if the host changed since (a qemu
+// upgrade, a new kernel, KVM appeared), it may not be the command that fits.
+void check_units_current(const qemu::Plan& plan, Scope scope, Diagnostics& diags)
+{
+    const char* generated_with = std::getenv(units::host_fingerprint_variable);
+    if (!generated_with || plan.host_fingerprint == generated_with)
+        return;
+    diags.error({}, "general.accel",
+                "this host's qemu or KVM changed since the VM's unit was generated, so its qemu command line may "
+                "not fit any more",
+                fmt::format("run 'systemctl{} daemon-reload' (or restart ezkvm-host-probe.service), then start it again",
+                            scope == Scope::User ? " --user" : ""));
 }
 
 }  // namespace
@@ -61,8 +80,14 @@ int prepare(const Invocation& inv)
     if (inv.scope == Scope::System && !diags.has_errors())
         passthrough_devices_free(*vm, env, diags);
     std::optional<qemu::Plan> plan;
-    if (!diags.has_errors())
-        plan = vm::plan_vm(*vm, env, vm::HostProblems::Errors, diags);
+    if (!diags.has_errors()) {
+        const auto host = hostcaps::current(inv.scope);
+        if (!host.note.empty())
+            say("{}", host.note);
+        plan = vm::plan_vm(*vm, env, {.host = host.caps ? &*host.caps : nullptr}, diags);
+    }
+    if (plan)
+        check_units_current(*plan, inv.scope, diags);
     std::optional<runtime::Owner> owner;
     if (plan && !diags.has_errors())
         owner = vm_owner(vm->spec, inv.scope, diags);

@@ -293,6 +293,16 @@ Result<Done> reset_failed(Connection& connection, const std::string& unit)
     return Done{};
 }
 
+Result<Done> reload(Connection& connection)
+{
+    CallError error;
+    const int r = sd_bus_call_method(connection.get(), systemd, manager_path, manager_iface, "Reload", error.get(),
+                                     nullptr, "");
+    if (r < 0)
+        return make_error("Reload", error.get(), r);
+    return Done{};
+}
+
 Result<Done> start_transient(Connection& connection, const units::TransientUnit& unit)
 {
     return wait_for_job(connection, unit.name, [&](sd_bus* bus) -> Result<std::string> {

@@ -40,6 +40,10 @@ Result<Done> kill_main_process(Connection& bus, const std::string& unit, int sig
 // ResetFailedUnit: forget a failed unit's result (a failed transient unit is kept until then).
 Result<Done> reset_failed(Connection& bus, const std::string& unit);
 
+// Reload: the manager reruns the generators and reads every unit file again
+// (systemctl daemon-reload); returns once it has.
+Result<Done> reload(Connection& bus);
+
 // StartTransientUnit with mode "fail", waiting for its start job like run_job.
 Result<Done> start_transient(Connection& bus, const units::TransientUnit& unit);
 

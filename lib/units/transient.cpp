@@ -137,6 +137,8 @@ std::optional<TransientUnit> transient_vm_unit(const config::LoadedVm& vm, const
         description += ": " + spec.general.description;
     b.text("Description", "Description", description);
     b.words("Documentation", {"man:ezkvm@.service(8)", "man:ezkvm.yaml(5)"});
+    b.words("Wants", {host_probe_unit});
+    b.words("After", {host_probe_unit});
     for (const auto& unit : vm_bound_units(spec)) {
         b.words("BindsTo", {unit});
         b.words("After", {unit});
@@ -147,6 +149,7 @@ std::optional<TransientUnit> transient_vm_unit(const config::LoadedVm& vm, const
     b.text("Type", "Type", "simple");
     b.text("KillMode", "KillMode", "mixed");
     b.words("Environment", {"EZKVM_VM_FILE=" + file});
+    b.words("Environment", {host_fingerprint_setting(plan.host_fingerprint)});
     b.exec("ExecStartPre", helper_command(helper, "prepare", vm.name));
     b.exec("ExecStart", vm_exec_start(plan, helper));
     b.exec("ExecStartPost", helper_command(helper, "wait-ready", vm.name));

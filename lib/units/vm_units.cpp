@@ -138,6 +138,9 @@ GeneratedFile vm_dropin(const config::LoadedVm& vm, const qemu::Plan& plan, cons
     if (!spec.general.description.empty())
         description += ": " + spec.general.description;
     unit.add("Unit", "Description", escape_value(description));
+    // Probes the host (when its cache is not current) before the VM starts.
+    unit.add("Unit", "Wants", host_probe_unit);
+    unit.add("Unit", "After", host_probe_unit);
     if (has_swtpm(spec)) {
         unit.add("Unit", "Requires", escape_value(swtpm_socket_name(vm.name)));
         unit.add("Unit", "After", escape_value(swtpm_socket_name(vm.name)));
@@ -153,6 +156,7 @@ GeneratedFile vm_dropin(const config::LoadedVm& vm, const qemu::Plan& plan, cons
     if (system)
         unit.add("Service", "User", escape_value(vm_user(spec, settings)));
     unit.add("Service", "ExecStart", escape_command(vm_exec_start(plan, settings.helper_binary)));
+    unit.add("Service", "Environment", escape_value(host_fingerprint_setting(plan.host_fingerprint)));
     unit.add("Service", "TimeoutStopSec", std::to_string(vm_stop_timeout_seconds(spec)));
     for (const auto& name : vm_credentials(spec))
         unit.add("Service", "LoadCredential", escape_value(name));
@@ -215,6 +219,11 @@ GeneratedFile swtpm_socket_dropin(const config::LoadedVm& vm, const UnitSettings
 }
 
 }  // namespace
+
+std::string host_fingerprint_setting(const std::string& fingerprint)
+{
+    return std::string(host_fingerprint_variable) + "=" + fingerprint;
+}
 
 std::string vm_unit_name(const std::string& vm)
 {

@@ -15,6 +15,13 @@
 
 namespace ezkvm::units {
 
+// Every VM unit Wants= and comes After= it: probes the host when its cache is not
+// current, and reloads systemd when the units were generated from another answer.
+inline constexpr const char* host_probe_unit = "ezkvm-host-probe.service";
+// Units carry the hostcaps::fingerprint they were generated from in this variable.
+inline constexpr const char* host_fingerprint_variable = "EZKVM_HOST_FINGERPRINT";
+std::string host_fingerprint_setting(const std::string& fingerprint);  // "EZKVM_HOST_FINGERPRINT=..."
+
 std::string vm_unit_name(const std::string& vm);      // ezkvm@<vm>.service
 std::string swtpm_service_name(const std::string& vm);  // ezkvm-swtpm@<vm>.service
 std::string swtpm_socket_name(const std::string& vm);   // ezkvm-swtpm@<vm>.socket

@@ -58,6 +58,7 @@ def generator_env(case):
         "SYSTEMD_LOG_LEVEL": "debug",
         "SYSTEMD_LOG_TARGET": "console",
         "SYSTEMD_SCOPE": scope_of(case),
+        "EZKVM_HOST_CAPABILITIES": "none",
     }
     if scope_of(case) == "user":
         env.update(USER_ENV)

@@ -102,6 +102,8 @@ TEST_CASE("drop-ins for a VM with a TPM, disks, bridges and autostart")
 [Unit]
 SourcePath=/etc/ezkvm/web.yaml
 Description=ezkvm VM web: Web server
+Wants=ezkvm-host-probe.service
+After=ezkvm-host-probe.service
 Requires=ezkvm-swtpm@web.socket
 After=ezkvm-swtpm@web.socket
 BindsTo=dev-vm1-web\x2droot.device
@@ -116,6 +118,7 @@ RequiresMountsFor=/srv/iso/debian.iso
 [Service]
 User=ezkvm
 ExecStart=/usr/bin/qemu-system-x86_64 -S -name guest=web -drive file=/srv/vms/web-data.qcow2
+Environment=EZKVM_HOST_FINGERPRINT=none
 TimeoutStopSec=120
 DeviceAllow=/dev/vm1/web-root rw
 ReadWritePaths=-/srv/vms
@@ -139,11 +142,12 @@ ExecStart=/usr/bin/swtpm socket --tpm2 --tpmstate dir=/var/lib/ezkvm/web/tpm,mod
 TEST_CASE("a VM without TPM or autostart gets only its service drop-in")
 {
     const auto vm = loaded("plain", "system: { bios: { type: seabios } }\n");
-    const auto files = vm_unit_files(vm, {{"/usr/bin/qemu-system-x86_64"}, {}, {}}, system_paths("plain"),
+    const auto files = vm_unit_files(vm, {{"/usr/bin/qemu-system-x86_64"}, {}, {}, "none"}, system_paths("plain"),
                                      system_settings());
     CHECK(paths_of(files) == std::vector<std::string>{"ezkvm@plain.service.d/50-ezkvm.conf"});
-    CHECK(keys_of(files[0].content) == std::vector<std::string>{"Unit.SourcePath", "Unit.Description",
+    CHECK(keys_of(files[0].content) == std::vector<std::string>{"Unit.SourcePath", "Unit.Description", "Unit.Wants", "Unit.After",
                                                                 "Service.User", "Service.ExecStart",
+                                                                "Service.Environment",
                                                                 "Service.TimeoutStopSec"});
 }
 
@@ -168,7 +172,7 @@ system:
   bios: { type: seabios }
   tpm: { type: swtpm, version: "1.2", disk: /dev/vm1/tpm-state, socket: /run/vms/tpm.sock }
 )");
-    qemu::Plan plan{{"/usr/bin/qemu-system-x86_64"}, {"/dev/vm1/tpm-state"}, {}};
+    qemu::Plan plan{{"/usr/bin/qemu-system-x86_64"}, {"/dev/vm1/tpm-state"}, {}, "none"};
     const auto files = vm_unit_files(vm, plan, system_paths("tpm"), system_settings());
 
     const std::string& service = file_named(files, "ezkvm@tpm.service.d/50-ezkvm.conf").content;
@@ -211,14 +215,15 @@ TEST_CASE("user VMs: no User=, no sandbox changes, links in default.target.wants
     settings.unit_dir = "/usr/lib/systemd/user";
     const VmPaths paths{"/run/user/1000/ezkvm/desk", "/home/u/.local/state/ezkvm/desk",
                         "/run/user/1000/credentials"};
-    qemu::Plan plan{{"/usr/bin/qemu-system-x86_64"}, {"/dev/vm1/web-root", "/srv/vms/web-data.qcow2"}, {}};
+    qemu::Plan plan{{"/usr/bin/qemu-system-x86_64"}, {"/dev/vm1/web-root", "/srv/vms/web-data.qcow2"}, {}, "none"};
     const auto files = vm_unit_files(vm, plan, paths, settings);
 
     const std::string& service = file_named(files, "ezkvm@desk.service.d/50-ezkvm.conf").content;
     CHECK(keys_of(service) == std::vector<std::string>{
-                                  "Unit.SourcePath", "Unit.Description", "Unit.Requires", "Unit.After",
+                                  "Unit.SourcePath", "Unit.Description", "Unit.Wants", "Unit.After", "Unit.Requires", "Unit.After",
                                   "Unit.BindsTo", "Unit.After", "Unit.Wants", "Unit.After", "Unit.Wants",
                                   "Unit.After", "Unit.RequiresMountsFor", "Service.ExecStart",
+                                  "Service.Environment",
                                   "Service.TimeoutStopSec"});
     CHECK(file_named(files, "ezkvm-swtpm@desk.service.d/50-ezkvm.conf").content.find(
               "--tpmstate dir=/home/u/.local/state/ezkvm/desk/tpm,mode=0600") != std::string::npos);
@@ -241,13 +246,14 @@ host:
 spice: { path: /srv/spice/gpu.sock, gl: yes }
 vnc: { port: 5901, addr: 0.0.0.0, password_credential: vnc-pw }
 )");
-    qemu::Plan plan{{"/usr/bin/qemu-system-x86_64"}, {"/home/alice/vms/gpu.qcow2", "/dev/sr0"}, {}};
+    qemu::Plan plan{{"/usr/bin/qemu-system-x86_64"}, {"/home/alice/vms/gpu.qcow2", "/dev/sr0"}, {}, "none"};
     const auto files = vm_unit_files(vm, plan, system_paths("gpu"), system_settings());
     const std::string& service = files.at(0).content;
     const std::string service_part = service.substr(service.find("[Service]"));
     CHECK(service_part == R"([Service]
 User=ezkvm
 ExecStart=/usr/bin/qemu-system-x86_64 -S
+Environment=EZKVM_HOST_FINGERPRINT=none
 TimeoutStopSec=150
 LoadCredential=vnc-pw
 DeviceAllow=/dev/sr0 r
@@ -278,9 +284,9 @@ storage:
     const auto files = vm_unit_files(vm, plan, system_paths("evil"), system_settings());
     REQUIRE(files.size() == 1);
     const std::string& text = files[0].content;
-    CHECK(keys_of(text) == std::vector<std::string>{"Unit.SourcePath", "Unit.Description",
+    CHECK(keys_of(text) == std::vector<std::string>{"Unit.SourcePath", "Unit.Description", "Unit.Wants", "Unit.After",
                                                     "Unit.RequiresMountsFor", "Service.User",
-                                                    "Service.ExecStart", "Service.TimeoutStopSec",
+                                                    "Service.ExecStart", "Service.Environment", "Service.TimeoutStopSec",
                                                     "Service.ReadWritePaths"});
     // A trailing backslash would continue the line into the next setting.
     CHECK(text.find("Description=ezkvm VM evil: 100%% $USER \"quoted\" %%i \\ \n") != std::string::npos);
