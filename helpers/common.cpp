@@ -83,9 +83,9 @@ std::optional<WatchedProcess> main_process()
     return watch(static_cast<pid_t>(pid));
 }
 
-std::string console_log_pidfile(const VmPaths& paths)
+std::string watch_pidfile(const VmPaths& paths)
 {
-    return paths.runtime_dir + "/console-log.pid";
+    return paths.runtime_dir + "/watch.pid";
 }
 
 }  // namespace ezkvm::helper

@@ -22,17 +22,20 @@ struct Invocation {
     Scope scope = Scope::System;
     std::string verb;
     std::string vm;               // the unit's instance name
-    std::optional<int> console_fd;  // console-log: qemu's console, connected by wait-ready
+    std::optional<int> console_fd;  // watch: qemu's console, connected by wait-ready
+    bool no_console = false;        // watch: the VM has no serial console
 };
 
 int prepare(const Invocation& inv);
 int wait_ready(const Invocation& inv);
 int stop(const Invocation& inv);
-int console_log(const Invocation& inv);
+int run_watch(const Invocation& inv);
 int register_machine(const Invocation& inv);
 int cleanup(const Invocation& inv);
 int vfio_bind(const Invocation& inv);     // inv.vm holds the PCI address
 int vfio_release(const Invocation& inv);
+// probe-host: ExecStart= of ezkvm-host-probe.service.
+int probe_host(Scope scope);
 // with-macvtaps IFNAME... -- QEMU-ARGV: opens the macvtaps for qemu and executes it.
 int with_macvtaps(const std::vector<std::string>& macvtaps, const std::vector<std::string>& argv);
 // Whether no other running system VM holds one of `vm`'s passthrough devices
@@ -84,7 +87,7 @@ std::optional<WatchedProcess> watch(pid_t pid);
 // ExecStartPost= and ExecStop=; nullopt when it is unset (qemu has exited already).
 std::optional<WatchedProcess> main_process();
 
-// Where console-log records its pid, so stop can let it copy the guest's last words.
-std::string console_log_pidfile(const VmPaths& paths);
+// Where watch records its pid, so stop can let it copy the guest's last words.
+std::string watch_pidfile(const VmPaths& paths);
 
 }  // namespace ezkvm::helper

@@ -1,12 +1,14 @@
 // ezkvm-helper: the steps of ezkvm@.service around qemu (see units/*/ezkvm@.service.in):
 //   prepare     ExecStartPre=+  directories, UEFI variables, disks, TPM state, owned by the VM's user
-//   wait-ready  ExecStartPost=  starts console-log, resumes the paused VM, returns once QMP says running
+//   wait-ready  ExecStartPost=  starts watch, resumes the paused VM, returns once QMP says running
 //   stop        ExecStop=       ACPI power button (repeated), stop timeout, quit
-//   console-log                 the guest's console to the journal and to console-attach.sock
+//   watch                       the guest's console to the journal and console-attach.sock; kills
+//                               qemu when the guest dies under it (a KVM internal error, a panic)
 //   register    ExecStartPost=+ registers the running VM with systemd-machined (machinectl list)
 //   cleanup     ExecStopPost=+  undoes prepare's host changes (network interfaces), also after a crash
 //   vfio-bind / vfio-release ADDRESS   ExecStart= / ExecStopPost= of ezkvm-vfio@ADDRESS.service
 //   with-macvtaps IFNAME... -- QEMU...  ExecStart= of a VM with macvtap NICs: opens them, runs qemu
+//   probe-host  ExecStart= of ezkvm-host-probe.service: the host probe, current; reloads when units are stale
 // --user: the VM is a user VM ($XDG_CONFIG_HOME/ezkvm, $XDG_RUNTIME_DIR/ezkvm).
 #include <algorithm>
 #include <cstdio>
@@ -25,9 +27,10 @@ constexpr std::string_view console_fd_option = "--console-fd=";
 
 constexpr const char* usage =
     "usage: ezkvm-helper [--user] prepare|wait-ready|stop|cleanup|register VM\n"
-    "       ezkvm-helper [--user] console-log [--console-fd=N] VM\n"
+    "       ezkvm-helper [--user] watch [--console-fd=N | --no-console] VM\n"
     "       ezkvm-helper vfio-bind|vfio-release PCI-ADDRESS\n"
-    "       ezkvm-helper with-macvtaps IFNAME... -- QEMU-BINARY [ARG...]\n";
+    "       ezkvm-helper with-macvtaps IFNAME... -- QEMU-BINARY [ARG...]\n"
+    "       ezkvm-helper [--user] probe-host\n";
 
 // with-macvtaps IFNAME... -- ARGV: false when the shape is wrong.
 bool with_macvtaps_args(const std::vector<std::string_view>& args, std::vector<std::string>& macvtaps,
@@ -48,7 +51,10 @@ std::optional<helper::Invocation> parse(std::vector<std::string_view> args)
         inv.scope = Scope::User;
         args.erase(args.begin());
     }
-    if (args.size() == 3 && args[0] == "console-log" && args[1].starts_with(console_fd_option)) {
+    if (args.size() == 3 && args[0] == "watch" && args[1] == "--no-console") {
+        inv.no_console = true;
+        args.erase(args.begin() + 1);
+    } else if (args.size() == 3 && args[0] == "watch" && args[1].starts_with(console_fd_option)) {
         const auto number = args[1].substr(console_fd_option.size());
         int fd = 0;
         for (char c : number) {
@@ -80,6 +86,10 @@ int main(int argc, char** argv)
         std::fputs(usage, stderr);
         return exit_usage;
     }
+    if (args == std::vector<std::string_view>{"probe-host"})
+        return helper::probe_host(Scope::System);
+    if (args == std::vector<std::string_view>{"--user", "probe-host"})
+        return helper::probe_host(Scope::User);
     const auto inv = parse(args);
     if (inv) {
         if (inv->verb == "prepare")
@@ -88,8 +98,8 @@ int main(int argc, char** argv)
             return helper::wait_ready(*inv);
         if (inv->verb == "stop")
             return helper::stop(*inv);
-        if (inv->verb == "console-log")
-            return helper::console_log(*inv);
+        if (inv->verb == "watch")
+            return helper::run_watch(*inv);
         if (inv->verb == "register")
             return helper::register_machine(*inv);
         if (inv->verb == "cleanup")

@@ -14,8 +14,8 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr auto qmp_timeout = 5s;
-// How long console-log gets to copy what the guest said last once qemu has gone.
-constexpr auto console_log_grace = 3s;
+// How long watch gets to copy what the guest said last once qemu has gone.
+constexpr auto watch_grace = 3s;
 
 void report_events(runtime::QmpClient* qmp, const runtime::GracefulStop& stop)
 {
@@ -62,13 +62,13 @@ void stop_qemu(const WatchedProcess& qemu, const VmPaths& paths, const runtime::
         say("qemu exited {:.2f} s after the stop request", seconds(Clock::now() - stop.requested_at()));
 }
 
-void wait_for_console_log(const VmPaths& paths)
+void wait_for_watch(const VmPaths& paths)
 {
     pid_t pid = 0;
-    if (!(std::ifstream(console_log_pidfile(paths)) >> pid))
+    if (!(std::ifstream(watch_pidfile(paths)) >> pid))
         return;
     if (const auto relay = watch(pid))
-        relay->wait_for(console_log_grace);
+        relay->wait_for(watch_grace);
 }
 
 }  // namespace
@@ -83,7 +83,7 @@ int stop(const Invocation& inv)
         say("stopping with the default stop timeout, {:.0f} s", seconds(timing.stop_timeout));
     if (const auto qemu = main_process())
         stop_qemu(*qemu, context.paths, timing);
-    wait_for_console_log(context.paths);
+    wait_for_watch(context.paths);
     return 0;
 }
 

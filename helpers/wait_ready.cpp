@@ -1,12 +1,14 @@
 // ExecStartPost=: `systemctl start` returns once the guest runs. qemu starts
-// paused (-S, from the generated ExecStart=); this connects its console to a
-// console-log process first, so the journal gets the guest's output from the
-// first byte, then resumes it. Fails, naming why, if qemu dies meanwhile.
+// paused (-S, from the generated ExecStart=); this starts the unit's resident
+// watch first (its serial console to the journal from the first byte, and the
+// guest watch), then resumes it. Fails, naming why, if qemu dies meanwhile or
+// the guest dies at once (a KVM internal error, a panic).
 #include <cstring>
 #include <filesystem>
 #include <poll.h>
 
 #include "helpers/helper.hpp"
+#include "runtime/guest_watch.hpp"
 #include "runtime/process.hpp"
 #include "runtime/qmp.hpp"
 #include "runtime/unix_socket.hpp"
@@ -20,24 +22,31 @@ using namespace std::chrono_literals;
 constexpr auto qmp_timeout = 120s;
 constexpr auto status_poll = 200ms;
 
-// Starts `ezkvm-helper console-log` with qemu's console (connected while the
-// guest is still paused). It outlives us, in the unit's cgroup, writing to the
-// same journal stream.
-bool start_console_log(const Invocation& inv, const VmPaths& paths)
+// Starts `ezkvm-helper watch`, with qemu's console when the VM has one
+// (connected while the guest is still paused). It outlives us, in the unit's
+// cgroup, writing to the same journal stream.
+bool start_watch(const Invocation& inv, const VmPaths& paths, bool serial)
 {
-    auto console = runtime::connect_unix(paths.console());
-    if (!console.fd) {
-        say("cannot connect to the serial console {}: {}", paths.console(), std::strerror(console.error));
-        return false;
+    runtime::Fd console;
+    if (serial) {
+        auto connected = runtime::connect_unix(paths.console());
+        if (!connected.fd) {
+            say("cannot connect to the serial console {}: {}", paths.console(), std::strerror(connected.error));
+            return false;
+        }
+        console = std::move(connected.fd);
     }
     std::error_code ec;
     const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
     std::vector<std::string> argv{ec ? std::string("ezkvm-helper") : self.string()};
     if (inv.scope == Scope::User)
         argv.emplace_back("--user");
-    argv.insert(argv.end(), {"console-log", fmt::format("--console-fd={}", console.fd.get()), inv.vm});
+    argv.emplace_back("watch");
+    argv.push_back(console ? fmt::format("--console-fd={}", console.get()) : "--no-console");
+    argv.push_back(inv.vm);
     runtime::SpawnOptions options;
-    options.pass_fds = {console.fd.get()};
+    if (console)
+        options.pass_fds = {console.get()};
     options.die_with_parent = false;
     auto started = runtime::spawn(argv, options);
     if (!started.process) {
@@ -82,17 +91,21 @@ int wait_ready(const Invocation& inv)
         return 1;
     }
     auto& qmp = *connected.client;
-    bool console_connected = !vm->spec.serial;
+    bool watching = false;
     for (;;) {
         const std::string status = query_status(qmp);
+        if (auto death = runtime::death_of_state(status)) {
+            say("{}", *death);
+            return 1;
+        }
         if (status == "running") {
             say("VM running, QMP ready after {:.2f} s", seconds(Clock::now() - started));
             return 0;
         }
         if (status == "prelaunch") {
-            if (!console_connected && !start_console_log(inv, paths))
+            if (!watching && !start_watch(inv, paths, vm->spec.serial))
                 return 1;
-            console_connected = true;
+            watching = true;
             if (const auto reply = qmp.execute("cont"); !reply || !reply->ok) {
                 say("cannot start the paused VM: {}", reply ? reply->error_desc : qmp.error());
                 return 1;

@@ -1,19 +1,31 @@
-// The guest's serial console to the unit's journal (stdout) and to
-// console-attach.sock for `ezkvm console` (runtime/console_relay.hpp). Started
-// by wait-ready with the console already connected (--console-fd); on its own
-// it connects to qemu's console socket itself.
+// The unit's one resident helper, started by wait-ready before the guest runs
+// and living as long as qemu:
+// - the guest's serial console to the unit's journal (stdout) and to
+//   console-attach.sock for `ezkvm console` (runtime/console_relay.hpp), with
+//   the console connected by wait-ready (--console-fd) or here;
+// - the guest watch (runtime/guest_watch.hpp) on qemu's second QMP socket:
+//   when the guest dies under a live qemu (a KVM internal error, a panic), it
+//   says why and kills qemu, so the unit fails instead of staying active.
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <fcntl.h>
 #include <iostream>
+#include <poll.h>
 #include <unistd.h>
 
 #include "helpers/helper.hpp"
 #include "runtime/console_relay.hpp"
+#include "runtime/guest_watch.hpp"
 #include "runtime/unix_socket.hpp"
 
 namespace ezkvm::helper {
 namespace {
+
+using namespace std::chrono_literals;
+
+// The kernel-style prefix journald reads as the priority of a stderr line.
+constexpr const char* error_prefix = "<3>";
 
 runtime::Fd open_console(const Invocation& inv, const VmPaths& paths)
 {
@@ -38,20 +50,79 @@ bool write_pidfile(const std::string& path)
     return true;
 }
 
+class GuestWatch {
+public:
+    explicit GuestWatch(const VmPaths& paths)
+    {
+        auto connected = runtime::connect_qmp(paths.qmp_watch(), 10s);
+        if (connected.client)
+            qmp_.emplace(std::move(*connected.client));
+        else
+            say("the guest watch cannot reach qemu: {}", connected.error);
+    }
+
+    int fd() const { return qmp_ ? qmp_->fd() : -1; }
+
+    // After poll: false once qemu is gone or the guest died (and qemu was made to go).
+    bool on_readable()
+    {
+        // qemu may have said its last words (a panic, with -action panic=exit-failure) and gone.
+        const bool connected = qmp_->receive();
+        const auto death = runtime::guest_death(*qmp_);
+        if (!death)
+            return connected;
+        say("{}{}: making qemu go, so the unit fails", error_prefix, *death);
+        if (const auto qemu = main_process())
+            qemu->signal(SIGKILL);
+        return false;
+    }
+
+private:
+    std::optional<runtime::QmpClient> qmp_;
+};
+
+// Without a serial console: only the guest watch.
+int watch_only(GuestWatch& watch, runtime::StopSignals& signals)
+{
+    while (watch.fd() >= 0) {
+        pollfd fds[2] = {{signals.fd(), POLLIN, 0}, {watch.fd(), POLLIN, 0}};
+        if (::poll(fds, 2, -1) < 0 && errno != EINTR)
+            return 1;
+        if (fds[0].revents)
+            for (int sig : signals.take())
+                if (runtime::StopSignals::is_stop_request(sig))
+                    return 0;
+        if (fds[1].revents && !watch.on_readable())
+            return 0;
+    }
+    return 0;
+}
+
 }  // namespace
 
-int console_log(const Invocation& inv)
+int run_watch(const Invocation& inv)
 {
     const VmPaths paths = vm_paths(inv.vm, inv.scope);
     runtime::StopSignals signals;
-    auto console = open_console(inv, paths);
-    if (!console)
-        return 1;
-    const std::string pidfile = console_log_pidfile(paths);
+    const std::string pidfile = watch_pidfile(paths);
     if (!write_pidfile(pidfile))
         return 1;
-    const int code = runtime::relay_console({std::move(console), STDOUT_FILENO, runtime::console_attach_socket(paths)},
-                                            signals, std::cerr);
+    GuestWatch guest(paths);
+    int code = 0;
+    if (inv.console_fd || !inv.no_console) {
+        auto console = open_console(inv, paths);
+        if (!console)
+            return 1;
+        runtime::ConsoleRelayOptions options;
+        options.console = std::move(console);
+        options.log_fd = STDOUT_FILENO;
+        options.attach_socket = runtime::console_attach_socket(paths);
+        options.watch_fd = guest.fd();
+        options.on_watch = [&guest] { return guest.on_readable(); };
+        code = runtime::relay_console(std::move(options), signals, std::cerr);
+    } else {
+        code = watch_only(guest, signals);
+    }
     ::unlink(pidfile.c_str());
     return code;
 }

@@ -2,7 +2,8 @@
 
 namespace ezkvm::qemu {
 
-// QMP, which ezkvm itself talks to, and the optional human monitor.
+// QMP, which ezkvm itself talks to; a second QMP socket the unit's guest watch
+// keeps (qemu serves one client per socket at a time); the optional human monitor.
 void add_control(PlanContext& ctx)
 {
     const auto& paths = ctx.input.paths;
@@ -11,6 +12,7 @@ void add_control(PlanContext& ctx)
         ctx.args.add("-mon", Opts().set("chardev", id).set("mode", mode));
     };
     socket("qmp", paths.qmp(), "control");
+    socket("qmp-watch", paths.qmp_watch(), "control");
     if (ctx.spec.general.monitor)
         socket("monitor", paths.monitor(), "readline");
 }

@@ -2,6 +2,18 @@
 
 namespace ezkvm::qemu {
 
+std::vector<std::string> accelerators(const PlanContext& ctx)
+{
+    if (!ctx.input.accel.accelerators.empty())
+        return ctx.input.accel.accelerators;
+    switch (ctx.spec.general.accel) {
+    case config::Accel::Auto: return {"kvm", "tcg"};  // qemu takes the first that works
+    case config::Accel::Kvm: return {"kvm"};
+    case config::Accel::Tcg: return {"tcg"};
+    }
+    return {};
+}
+
 void add_machine(PlanContext& ctx)
 {
     Opts machine(firmware::machine_type(ctx.spec.system.chipset));
@@ -9,15 +21,10 @@ void add_machine(PlanContext& ctx)
         machine.on("smm", true);
     ctx.args.add("-machine", machine);
 
-    switch (ctx.spec.general.accel) {
-    case config::Accel::Auto:
-        // qemu takes the first accelerator that works: KVM where /dev/kvm exists, else TCG.
-        ctx.args.add("-accel", "kvm");
-        ctx.args.add("-accel", "tcg");
-        break;
-    case config::Accel::Kvm: ctx.args.add("-accel", "kvm"); break;
-    case config::Accel::Tcg: ctx.args.add("-accel", "tcg"); break;
-    }
+    for (const auto& accel : accelerators(ctx))
+        ctx.args.add("-accel", accel);
+    // A guest panic (pvpanic, Hyper-V crash MSRs) is a failure of the VM, not a power-off.
+    ctx.args.add("-action", Opts().set("panic", "exit-failure"));
 
     ctx.args.add("-sandbox", Opts("on")
                                  .set("obsolete", "deny")

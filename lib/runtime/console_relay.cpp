@@ -66,9 +66,14 @@ public:
             return 1;
         make_non_blocking(opts_.console.get());
         while (opts_.console && !stop_) {
-            pollfd fds[4] = {{signals_.fd(), POLLIN, 0}, {opts_.console.get(), POLLIN, 0},
-                             {listener_.get(), POLLIN, 0}, {client_.get(), POLLIN, 0}};
-            if (::poll(fds, 4, -1) < 0 && errno != EINTR)
+            pollfd fds[5] = {{signals_.fd(), POLLIN, 0},
+                             {opts_.console.get(), POLLIN, 0},
+                             {listener_.get(), POLLIN, 0},
+                             {client_.get(), POLLIN, 0},
+                             {opts_.on_watch ? opts_.watch_fd : -1, POLLIN, 0}};
+            if (::poll(fds, 5, -1) < 0 && errno != EINTR)
+                break;
+            if (fds[4].revents && !opts_.on_watch())
                 break;
             if (fds[0].revents)
                 on_signals();

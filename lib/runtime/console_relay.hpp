@@ -5,6 +5,7 @@
 // journal store a line as binary, and serves the raw console on a second
 // socket to one interactive client at a time (`ezkvm console`), whose input
 // goes to the guest.
+#include <functional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -34,6 +35,10 @@ struct ConsoleRelayOptions {
     Fd console;                // connected to qemu's serial console socket
     int log_fd = -1;           // receives the cleaned output
     std::string attach_socket; // created here (mode 0600), removed on return
+    // Another descriptor the relay's loop watches (the guest watch's QMP
+    // connection): on_watch() runs when it is readable; false ends the relay.
+    int watch_fd = -1;
+    std::function<bool()> on_watch;
 };
 
 // Relays until the console closes (qemu exited) or a stop signal arrives.

@@ -8,6 +8,7 @@
 #include <fmt/ostream.h>
 
 #include "runtime/graceful_stop.hpp"
+#include "runtime/guest_watch.hpp"
 #include "runtime/process.hpp"
 #include "runtime/qmp.hpp"
 #include "runtime/unix_socket.hpp"
@@ -111,9 +112,18 @@ private:
                 return false;
             }
         }
-        say("VM running, QMP ready after {:.2f} s; Ctrl-C or SIGTERM presses its ACPI power button",
-            seconds(Clock::now() - started_));
+        say("VM running under {}, QMP ready after {:.2f} s; Ctrl-C or SIGTERM presses its ACPI power button",
+            accelerator(), seconds(Clock::now() - started_));
         return true;
+    }
+
+    // "KVM" or "TCG", as qemu reports it.
+    std::string accelerator()
+    {
+        const auto reply = qmp_->execute("query-kvm");
+        if (!reply || !reply->ok)
+            return "an accelerator qemu does not name";
+        return reply->value.value("enabled", false) ? "KVM" : "TCG";
     }
 
     void loop()
@@ -151,6 +161,10 @@ private:
         while (console_ && copy_console()) {
         }
         const double ran = seconds(Clock::now() - started_);
+        if (died_) {
+            say("qemu {} after the guest died, {:.1f} s after it started", status.describe(), ran);
+            return 1;
+        }
         if (stop_->forced()) {
             say("qemu {} after being forced to stop; the guest did not shut down cleanly", status.describe());
             return 1;
@@ -198,6 +212,12 @@ private:
     void handle_events()
     {
         while (auto event = qmp_->pop_event()) {
+            if (auto death = death_of(*event, *qmp_); death && !died_) {
+                say("{}: making qemu quit", *death);
+                died_ = true;
+                qemu_->terminate(opts_.escalation_grace);
+                return;
+            }
             const bool by_guest = event->data.value("guest", false);
             if (event->name == "SHUTDOWN") {
                 shutdown_reason_ = event->data.value("reason", std::string());
@@ -239,6 +259,7 @@ private:
     std::optional<GracefulStop> stop_;
     Fd console_;
     std::string shutdown_reason_;
+    bool died_ = false;
     Clock::time_point started_;
 };
 

@@ -60,7 +60,7 @@ TEST_CASE("the relay logs the guest's output and serves the console to one clien
     std::ostringstream messages;
     std::thread relay([&] {
         StopSignals signals;
-        code = relay_console({Fd(console[0]), log_write.get(), attach}, signals, messages);
+        code = relay_console({Fd(console[0]), log_write.get(), attach, -1, {}}, signals, messages);
     });
 
     write_text(guest.get(), "\x1b[2JBooting\r\n");
@@ -97,6 +97,6 @@ TEST_CASE("the relay refuses to take over a console another relay serves", "[run
     Fd guest(console[1]);
     StopSignals signals;
     std::ostringstream messages;
-    CHECK(relay_console({Fd(console[0]), STDOUT_FILENO, attach}, signals, messages) == 1);
+    CHECK(relay_console({Fd(console[0]), STDOUT_FILENO, attach, -1, {}}, signals, messages) == 1);
     CHECK(messages.str() == "cannot serve the console on " + attach + ": another process serves it\n");
 }

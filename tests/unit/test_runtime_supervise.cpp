@@ -124,7 +124,7 @@ TEST_CASE("a stop request presses the power button and a guest that powers off e
     const Run run = f.run("poweroff");
     INFO(run.log);
     CHECK(run.code == 0);
-    CHECK(run.commands == "qmp_capabilities\nsystem_powerdown\n");
+    CHECK(run.commands == "qmp_capabilities\nquery-kvm\nsystem_powerdown\n");
     CHECK(contains(run.log, "ezkvm: started qemu (pid "));
     CHECK(contains(run.log, "ezkvm: SIGTERM: stopping, pressing the ACPI power button"));
     CHECK(contains(run.log, "ezkvm: guest powered off "));
@@ -137,7 +137,7 @@ TEST_CASE("the power button is pressed again until the guest reacts", "[runtime]
     const Run run = f.run("poweroff-third");
     INFO(run.log);
     CHECK(run.code == 0);
-    CHECK(run.commands == "qmp_capabilities\nsystem_powerdown\nsystem_powerdown\nsystem_powerdown\n");
+    CHECK(run.commands == "qmp_capabilities\nquery-kvm\nsystem_powerdown\nsystem_powerdown\nsystem_powerdown\n");
 }
 
 TEST_CASE("a guest that ignores the power button is made to quit after the stop timeout", "[runtime][supervise]")
@@ -215,7 +215,7 @@ TEST_CASE("--console starts the VM paused and copies the serial output", "[runti
     INFO(run.log);
     CHECK(run.code == 0);
     // The guest only runs (cont) once the console is connected.
-    CHECK(run.commands == "qmp_capabilities paused\ncont paused\nsystem_powerdown\n");
+    CHECK(run.commands == "qmp_capabilities paused\ncont paused\nquery-kvm\nsystem_powerdown\n");
     char buf[256];
     const ssize_t n = ::read(out[0], buf, sizeof buf);
     REQUIRE(n > 0);
