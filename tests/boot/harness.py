@@ -220,13 +220,19 @@ def _connect_unix(path, timeout):
 
 
 def parse_report(text):
-    """Parses the last complete report block in text; None when there is none."""
+    """Parses the last complete report block in text; None when there is none.
+
+    The begin marker may follow the firmware's screen escapes on its line (a quiet kernel
+    prints nothing before it)."""
     lines = text.replace("\r", "").split("\n")
     try:
         end = len(lines) - 1 - lines[::-1].index(REPORT_END)
-        begin = end - 1 - lines[end - 1::-1].index(REPORT_BEGIN)
     except ValueError:
         return None
+    begins = [i for i in range(end) if lines[i].endswith(REPORT_BEGIN)]
+    if not begins:
+        return None
+    begin = begins[-1]
     report = {kind: [] for kind in REPORT_LIST_KINDS}
     for line in lines[begin + 1:end]:
         kind, _, rest = line.partition(" ")
@@ -287,13 +293,31 @@ def guest_paths(kernel="cloud"):
     return _guest_cache[kernel]
 
 
-def have_kvm():
-    try:
-        fd = os.open("/dev/kvm", os.O_RDWR)
-    except OSError:
-        return False
-    os.close(fd)
-    return True
+class HostKvm:
+    """What ezkvm's host probe (`ezkvm host --json`) says about KVM here."""
+
+    def __init__(self, ezkvm):
+        result = subprocess.run([ezkvm, "host", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)
+        if result.returncode != 0:
+            raise RuntimeError(f"ezkvm host --json failed: {result.stderr}")
+        kvm = json.loads(result.stdout)["kvm"]
+        self.runs_guests = kvm["status"] == "runs"
+        self.features_off = kvm["features_off"]
+        self.reason = kvm["problem"] or kvm["status"]
+
+    def accel_argv(self):
+        """qemu's -accel/-cpu for a guest started straight with qemu: KVM where it runs guests
+        (with the known quirks worked around), else TCG."""
+        if self.runs_guests:
+            return ["-accel", "kvm", "-cpu", ",".join(["host"] + [f"-{f}" for f in self.features_off])]
+        return ["-accel", "tcg", "-cpu", "max"]
+
+    def describe(self):
+        if self.runs_guests:
+            quirks = f", working around {', '.join(self.features_off)}" if self.features_off else ""
+            return f"KVM (it runs guests here{quirks})"
+        return f"TCG (KVM does not run guests here: {self.reason})"
 
 
 class Checks:

@@ -1,7 +1,12 @@
 #!/usr/bin/env python3
-"""Real boots of the test guest through `ezkvm run --console FILE` under TCG.
+"""Real boots of the test guest through `ezkvm run --console FILE`.
 
-Usage: test_matrix.py EZKVM   (the ezkvm binary to test)
+Usage: test_matrix.py EZKVM          the TCG rows (accel: tcg, and accel: auto where the host
+                                     probe decides), on every host
+       test_matrix.py EZKVM --kvm    the KVM rows (accel: kvm): the demo VM, OVMF + TPM, a
+                                     Windows-template VM with its Hyper-V set, SeaBIOS; a
+                                     visible skip (77) where the host probe (`ezkvm host`) says
+                                     KVM runs no guest here, saying why
 
 Each case writes VM files into its own temp dir, runs them with EZKVM_RUNTIME_DIR and
 EZKVM_STATE_DIR pointing there, checks the guest's own report (read from ezkvm's stdout)
@@ -24,7 +29,7 @@ from pathlib import Path
 from string import Template
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import REPO_ROOT, Checks, Console, guest_paths, parse_report  # noqa: E402
+from harness import REPO_ROOT, Checks, Console, HostKvm, guest_paths, parse_report  # noqa: E402
 
 OVMF_BOOT_TIMEOUT = 180
 SEABIOS_BOOT_TIMEOUT = 120
@@ -479,6 +484,78 @@ system:
     lab.timings.append(f"boot 1: {run.timing('forced stop')}")
 
 
+def under_kvm(lab, run, label="boot 1"):
+    lab.check(f"{label}: ezkvm says the VM runs under KVM", "VM running under KVM" in run.stderr, run.stderr)
+
+
+def case_kvm_demo(lab):
+    """The demo VM (etc/examples/demo.yaml) with accel: kvm: q35, OVMF, TPM 2.0, a created disk."""
+    demo = (REPO_ROOT / "etc" / "examples" / "demo.yaml").read_text()
+    vmlinuz, initrd = guest_paths("cloud")
+    text = (demo.replace("accel: auto", "accel: kvm")
+            .replace("/var/cache/ezkvm-test/guest/vmlinuz", str(vmlinuz))
+            .replace("/var/cache/ezkvm-test/guest/initrd.img", str(initrd))
+            .replace("/var/lib/ezkvm/demo/data.qcow2", "$images/data.qcow2"))
+    vm = lab.write_vm("demo", text)
+    run, report = lab.boot(vm, OVMF_BOOT_TIMEOUT, "uefi", "console=ttyS0 quiet")
+    under_kvm(lab, run)
+    if report:
+        lab.check("tpm=2", report.get("tpm") == "2", report.get("tpm"))
+        check_disk(lab, report, "EZKVM-DEMO", 64 * MIB, "vd")
+    lab.stop_gracefully(run, "demo")
+
+
+def case_kvm_ovmf_tpm(lab):
+    """q35 + OVMF + swtpm TPM 2.0 under KVM."""
+    cmdline = "console=ttyS0"
+    vm = lab.write_vm("kvm-ovmf", """\
+general: { accel: kvm, stop_timeout: 30 }
+system:
+  chipset: { type: q35 }
+  bios: { type: ovmf }
+  tpm: { type: swtpm, version: "2.0" }
+""" + COMMON, cmdline=cmdline, **kernel_values("cloud"))
+    run, report = lab.boot(vm, OVMF_BOOT_TIMEOUT, "uefi", cmdline)
+    under_kvm(lab, run)
+    if report:
+        lab.check("tpm=2", report.get("tpm") == "2", report.get("tpm"))
+    lab.stop_gracefully(run, "kvm-ovmf")
+
+
+def case_kvm_windows_template(lab):
+    """The windows-11 template (secure-boot OVMF with SMM, TPM 2.0, its Hyper-V set, local
+    time) under KVM, with the enlightenments this KVM refuses left out."""
+    cmdline = "console=ttyS0"
+    vm = lab.write_vm("kvm-windows", """\
+general: { template: windows-11, accel: kvm, stop_timeout: 30 }
+system:
+  cpu: { cores: 1 }
+""" + COMMON, cmdline=cmdline, **kernel_values("cloud"))
+    argv = lab.show_argv(vm)
+    cpu = argv[argv.index("-cpu") + 1] if "-cpu" in argv else ""
+    lab.check("the Hyper-V set is on -cpu", "hv_relaxed" in cpu, cpu)
+    run, report = lab.boot(vm, OVMF_BOOT_TIMEOUT, "uefi", cmdline)
+    under_kvm(lab, run)
+    if report:
+        lab.check("secure_boot=on", report.get("secure_boot") == "on", report.get("secure_boot"))
+        lab.check("tpm=2", report.get("tpm") == "2", report.get("tpm"))
+    lab.stop_gracefully(run, "kvm-windows")
+
+
+def case_kvm_seabios(lab):
+    """q35 + SeaBIOS under KVM."""
+    cmdline = "console=ttyS0"
+    vm = lab.write_vm("kvm-seabios", """\
+general: { accel: kvm, stop_timeout: 30 }
+system:
+  chipset: { type: q35 }
+  bios: { type: seabios }
+""" + COMMON, cmdline=cmdline, **kernel_values("cloud"))
+    run, _ = lab.boot(vm, SEABIOS_BOOT_TIMEOUT, "bios", cmdline)
+    under_kvm(lab, run)
+    lab.stop_gracefully(run, "kvm-seabios")
+
+
 CASES = [
     ("q35-ovmf-tpm-disks-nic", case_q35_ovmf_devices),
     ("q35-ovmf-secure-boot", case_secure_boot),
@@ -488,12 +565,27 @@ CASES = [
     ("guest-ignores-acpi", case_guest_ignores_acpi),
 ]
 
+KVM_CASES = [
+    ("kvm-demo", case_kvm_demo),
+    ("kvm-q35-ovmf-tpm", case_kvm_ovmf_tpm),
+    ("kvm-windows-11-template", case_kvm_windows_template),
+    ("kvm-q35-seabios", case_kvm_seabios),
+]
+
+SKIP = 77
+
 
 def main():
-    if len(sys.argv) != 2:
-        print("usage: test_matrix.py EZKVM", file=sys.stderr)
+    if len(sys.argv) not in (2, 3) or sys.argv[2:] not in ([], ["--kvm"]):
+        print("usage: test_matrix.py EZKVM [--kvm]", file=sys.stderr)
         return 2
     ezkvm = str(Path(sys.argv[1]).resolve())
+    host = HostKvm(ezkvm)
+    cases = KVM_CASES if sys.argv[2:] == ["--kvm"] else CASES
+    if cases is KVM_CASES and not host.runs_guests:
+        print(f"SKIP the KVM rows were not run: KVM does not run guests here ({host.reason})")
+        return SKIP
+    print(f"accel: auto runs under {host.describe()}", flush=True)
     checks = Checks()
     # Build both guests up front, so no case's timing includes a build.
     guest_paths("cloud")
@@ -501,7 +593,7 @@ def main():
     summary = []
     matrix_started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="ezkvm-boot-matrix-") as tmp:
-        for name, case in CASES:
+        for name, case in cases:
             print(f"=== {name}", flush=True)
             failed_before = checks.failed
             started = time.monotonic()

@@ -9,9 +9,12 @@ Checked: the generated units (the VM, its swtpm units and both ezkvm-vfio@ units
 DeviceAllow= for the VFIO and USB devices and LimitMEMLOCK=infinity. With the vfio units
 pointed at a fixture sysfs root by a drop-in setting EZKVM_ROOT (a host whose GPU is on
 vfio-pci already, as vfio-pci.ids= leaves it), `systemctl start ezkvm-vfio@...` works on its
-own (and StopWhenUnneeded= stops it again at once), and `systemctl start ezkvm@win11-gaming`
-starts both vfio units; the VM itself then fails (the container has no vmbr0 and no LVM volumes,
-so its BindsTo= device units fail), and StopWhenUnneeded= stops the vfio units again.
+own (and StopWhenUnneeded= stops it again at once). The start order is checked with a VM that
+passes the same GPU through and needs nothing else (gpu-order): `systemctl start` starts both
+vfio units before the VM's first command, whose prepare then refuses the start (the container's
+own sysfs has no such GPU), and StopWhenUnneeded= stops the vfio units again. (The example
+itself would fail on its missing disk devices, and whether systemd runs its Requires= units
+before that failure cancels the transaction is a race.)
 
 usage: test_passthrough_units.py BUILD_DIR   (a build configured with --prefix=/usr or /usr/local)
 """
@@ -32,6 +35,8 @@ VM_UNIT = f"ezkvm@{VM}.service"
 GPU = ("0000:03:00.0", "0000:03:00.1")
 VFIO_UNITS = [f"ezkvm-vfio@{address}.service" for address in GPU]
 FIXTURE = "/run/ezkvm-test-root"   # the vfio units' EZKVM_ROOT inside the container
+ORDER_VM = "gpu-order"
+ORDER_UNIT = f"ezkvm@{ORDER_VM}.service"
 
 # Test-only: the vfio units look at the fixture host instead of the container's sysfs.
 VFIO_DROPIN = f"""\
@@ -58,7 +63,7 @@ def fixture_files():
     """(path under the fixture root, content or ('link', target)) for a host whose GPU
     functions share IOMMU group 12 and are bound to vfio-pci already."""
     files = {"sys/bus/pci/drivers/vfio-pci/new_id": "", "sys/bus/pci/drivers_probe": "",
-             f"etc/ezkvm/{VM}.yaml": FIXTURE_VM}
+             f"etc/ezkvm/{VM}.yaml": FIXTURE_VM, f"etc/ezkvm/{ORDER_VM}.yaml": FIXTURE_VM}
     for address, pci_class in zip(GPU, ("0x030000", "0x040300")):
         dev = f"sys/bus/pci/devices/{address}"
         files[f"{dev}/class"] = pci_class + "\n"
@@ -87,6 +92,7 @@ def check_setup(checks, box):
     box.run(["systemd-sysusers"])
     box.run(["systemd-tmpfiles", "--create"])
     box.write_file(f"/etc/ezkvm/{VM}.yaml", EXAMPLE.read_text())
+    box.write_file(f"/etc/ezkvm/{ORDER_VM}.yaml", FIXTURE_VM)
     box.write_file("/etc/systemd/system/ezkvm-vfio@.service.d/50-test-fixture.conf", VFIO_DROPIN)
     make_fixture(box)
     box.systemctl("daemon-reload")
@@ -150,16 +156,16 @@ def timestamp(box, unit, name):
 
 
 def check_start_order(checks, box):
-    result = box.systemctl("start", VM_UNIT, check=False, timeout=120)
-    journal = box.journal(VM_UNIT)
-    checks.check(f"systemctl start {VM_UNIT} fails: the container has no such GPU, disks, bridge or USB device",
+    result = box.systemctl("start", ORDER_UNIT, check=False, timeout=120)
+    journal = box.journal(ORDER_UNIT)
+    checks.check(f"systemctl start {ORDER_UNIT} fails: the container's own sysfs has no such GPU",
                  result.returncode != 0, f"{result.stderr}\n{journal}")
-    # The container has neither vmbr0 nor the LVM volumes: the VM's BindsTo= on their device
-    # units fails it before its first command, after systemd started what it requires.
-    checks.check("the VM fails on its missing bridge/disk devices", "Dependency failed" in journal, journal[-2000:])
+    checks.check("prepare refused the start", f"no PCI device {GPU[0]} on this host" in journal, journal[-2000:])
+    first_command = timestamp(box, ORDER_UNIT, "InactiveExitTimestampMonotonic")
     for unit in VFIO_UNITS:
         started = timestamp(box, unit, "ActiveEnterTimestampMonotonic")
-        checks.check(f"starting the VM started {unit} (Requires=)", started > 0, f"{unit} active at {started}")
+        checks.check(f"starting the VM started {unit} before the VM's first command (Requires=, After=)",
+                     0 < started <= first_command, f"{unit} active at {started}, the VM's first command at {first_command}")
     stopped = wait_until(lambda: all(prop(box, u, "ActiveState") == "inactive" for u in VFIO_UNITS), 30)
     checks.check("StopWhenUnneeded= stops the vfio units once the VM failed", stopped,
                  {u: prop(box, u, "ActiveState") for u in VFIO_UNITS})

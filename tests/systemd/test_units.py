@@ -8,7 +8,9 @@ with OVMF and a TPM 2.0 under TCG) returning once QMP says running, qemu and swt
 as ezkvm, the guest's console in the unit's journal and on console-attach.sock,
 systemd-analyze security scores (also of a passthrough VM, loaded but not started),
 `systemctl stop` through ACPI, a guest that ignores ACPI
-stopped after its stop timeout, kill -9 of qemu. In a second one, booted with a VM file
+stopped after its stop timeout, the host probe before the first VM (its reload, the command
+line of an accel: auto VM for what it found, a stale unit refused), a guest panic failing
+its unit, kill -9 of qemu. In a second one, booted with a VM file
 already in /etc/ezkvm: the generator at boot and an autostart VM running after boot.
 
 usage: test_units.py BUILD_DIR   (a build configured with --prefix=/usr or /usr/local)
@@ -81,6 +83,13 @@ display: {{ type: none }}
 
 STUBBORN_YAML = SMALL_YAML.format(stop_timeout=5, autostart="no", guest=GUEST_DIR,
                                   cmdline=" ezkvm.ignore_acpi=1")
+# accel: auto, so the host probe decides how it runs.
+PROBED_YAML = SMALL_YAML.format(stop_timeout=30, autostart="no", guest=GUEST_DIR, cmdline="").replace(
+    "accel: tcg", "accel: auto")
+# A guest that crashes its kernel after the report, with a pvpanic device to tell qemu.
+PANICKY_YAML = SMALL_YAML.format(stop_timeout=30, autostart="no", guest=GUEST_DIR,
+                                 cmdline=" ezkvm.panic=1") + 'extra_args: ["-device", "pvpanic"]\n'
+STALE_DROPIN = "[Service]\nEnvironment=EZKVM_HOST_FINGERPRINT=0123456789abcdef\n"
 AUTOSTART_YAML = SMALL_YAML.format(stop_timeout=30, autostart="yes", guest=GUEST_DIR, cmdline="")
 
 # GPU and host PCI passthrough: only loaded and scored, never started (the container has
@@ -396,6 +405,70 @@ def check_ignored_acpi(checks, box, times):
     checks.check("ezkvm@stubborn is inactive", state == "inactive", state)
 
 
+def check_host_probe(checks, box):
+    """The first VM start ran ezkvm-host-probe.service, which probed (the container's cache
+    starts empty, so the generator had no answer) and reloaded systemd; the accel: auto VM's
+    command line is the one for what the probe found, in the unit and in `ezkvm show`."""
+    box.write_file("/etc/ezkvm/probed.yaml", PROBED_YAML)
+    box.systemctl("daemon-reload")
+    result = box.systemctl("start", "ezkvm@probed.service", check=False, timeout=400)
+    journal = box.journal("ezkvm@probed.service")
+    if not checks.check("systemctl start ezkvm@probed (accel: auto) succeeds", result.returncode == 0,
+                        f"{result.stderr}\n{journal[-3000:]}"):
+        return
+    probe = box.journal("ezkvm-host-probe.service")
+    checks.check("ezkvm-host-probe.service reloaded systemd for units made without an answer",
+                 "reloading systemd" in probe, probe)
+    host = json.loads(box.run(["ezkvm", "host", "--json"]).stdout)
+    runs = host["kvm"]["status"] == "runs"
+    print(f"accel: auto in the container runs under {'KVM' if runs else 'TCG'}: "
+          f"{host['kvm']['problem'] or host['kvm']['status']}")
+    exec_start = prop(box, "ezkvm@probed.service", "ExecStart")
+    expected = "-accel kvm -accel tcg" if runs else "-accel tcg -action"
+    checks.check(f"the unit's command line fits the probe ({expected})", expected in exec_start, exec_start)
+    shown = " ".join(box.run(["ezkvm", "show", "probed"]).stdout.split())
+    checks.check("ezkvm show prints the unit's command line", shown in exec_start.replace(" -S ", " "),
+                 f"{shown}\n{exec_start}")
+    if not runs:
+        checks.check("prepare logged the fallback to TCG", "it runs under TCG" in journal, journal[-3000:])
+    status = qmp_status(box, "probed")
+    checks.check("the probed VM runs", status == "running", status)
+    box.systemctl("stop", "ezkvm@probed.service", check=False, timeout=200)
+    # A unit made for another host answer than the current one is refused.
+    box.write_file("/etc/systemd/system/ezkvm@probed.service.d/90-stale.conf", STALE_DROPIN)
+    box.systemctl("daemon-reload")
+    result = box.systemctl("start", "ezkvm@probed.service", check=False, timeout=400)
+    journal = box.journal("ezkvm@probed.service")
+    checks.check("a unit generated for another host answer does not start", result.returncode != 0,
+                 journal[-2000:])
+    checks.check("prepare says to reload",
+                 "changed since the VM's unit was generated" in journal and "daemon-reload" in journal,
+                 journal[-2000:])
+    box.run(["rm", "/etc/systemd/system/ezkvm@probed.service.d/90-stale.conf"])
+    box.systemctl("daemon-reload")
+    box.systemctl("reset-failed", "ezkvm@probed.service", check=False)
+
+
+def check_guest_panic(checks, box, times):
+    """A guest that panics under a running unit: the unit fails, the journal says why."""
+    box.write_file("/etc/ezkvm/panicky.yaml", PANICKY_YAML)
+    box.systemctl("daemon-reload")
+    result = box.systemctl("start", "ezkvm@panicky.service", check=False, timeout=400)
+    if not checks.check("systemctl start ezkvm@panicky succeeds (it panics later)", result.returncode == 0,
+                        f"{result.stderr}\n{box.journal('ezkvm@panicky.service')[-3000:]}"):
+        return
+    timer = Timer()
+    failed = wait_until(lambda: prop(box, "ezkvm@panicky.service", "ActiveState") == "failed", REPORT_TIMEOUT)
+    times["guest panic after start -> unit failed"] = timer.seconds
+    journal = box.journal("ezkvm@panicky.service")
+    checks.check("a panicking guest leaves its unit failed", failed,
+                 f"{prop(box, 'ezkvm@panicky.service', 'ActiveState')}\n{journal[-3000:]}")
+    checks.check("the guest crashed its kernel", "EZKVM-PANICKING" in journal, journal[-3000:])
+    checks.check("the journal says the guest panicked", "the guest panicked" in journal, journal[-3000:])
+    left = box.run(["pgrep", "-a", "-f", "qemu-system"], check=False).stdout.strip()
+    checks.check("no qemu left after the panic", not left, left)
+
+
 def check_kill(checks, box, times):
     timer = Timer()
     result = box.systemctl("start", "ezkvm@demo.service", check=False, timeout=400)
@@ -456,6 +529,8 @@ def run_steps(checks, box, times, scores):
         run_step(checks, "stop", lambda: check_stop(checks, box, times))
     run_step(checks, "passthrough security", lambda: check_passthrough_security(checks, box, scores))
     run_step(checks, "ignored ACPI", lambda: check_ignored_acpi(checks, box, times))
+    run_step(checks, "host probe", lambda: check_host_probe(checks, box))
+    run_step(checks, "guest panic", lambda: check_guest_panic(checks, box, times))
     run_step(checks, "kill -9", lambda: check_kill(checks, box, times))
 
 

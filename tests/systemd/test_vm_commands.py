@@ -288,6 +288,10 @@ def check_user_vm(checks, box, times):
     checks.check("ezkvm --user status mine: running, QMP running",
                  status.returncode == 0 and "qemu: running (QMP)" in status.stdout
                  and f"/run/user/{uid}/ezkvm/mine/qmp.sock" in status.stdout, output(status))
+    # journald stores a line a moment after the helper wrote it, which can be after the start returned.
+    ready = lambda text: "VM running, QMP ready" in text  # noqa: E731
+    wait_until(lambda: ready(box.run(["journalctl", "--no-pager", "-o", "cat",
+                                      "_SYSTEMD_USER_UNIT=ezkvm@mine.service"], check=False).stdout), 10)
     logs = ezkvm(box, "logs", "mine", user=MEMBER, scope_user=True)
     checks.check("ezkvm --user logs mine (as root would see it: the user's own journal needs persistent "
                  "storage, so the message says why it is empty otherwise)",
