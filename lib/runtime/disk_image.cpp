@@ -64,7 +64,7 @@ std::optional<Created> create_disk_image(const config::Drive& drive, const Prepa
         diags.error(drive.pos, "storage", fmt::format("cannot create disk image {}: {}", drive.file, why));
         return std::nullopt;
     }
-    if (::chown(temp.c_str(), input.owner.uid, input.owner.gid) != 0) {
+    if (!input.owner.is_current() && ::chown(temp.c_str(), input.owner.uid, input.owner.gid) != 0) {
         diags.error(drive.pos, "storage",
                     fmt::format("cannot give disk image {} to uid {}: {}", drive.file, input.owner.uid,
                                 std::strerror(errno)));

@@ -65,7 +65,7 @@ std::optional<Created> create_efivars(const PrepareInput& input, Diagnostics& di
         return std::nullopt;
     }
     if (!copy_all(from.get(), to.get()) || ::fsync(to.get()) != 0 ||
-        ::fchown(to.get(), input.owner.uid, input.owner.gid) != 0) {
+        (!input.owner.is_current() && ::fchown(to.get(), input.owner.uid, input.owner.gid) != 0)) {
         const int error = errno;
         ::unlink(temp.c_str());
         diags.error({}, "system.bios",

@@ -69,7 +69,8 @@ std::optional<Created> create_looking_glass_shm(const PrepareInput& input, Diagn
     }
     const bool grow = static_cast<uint64_t>(st.st_size) < lg.size;
     if ((grow && ::ftruncate(fd.get(), static_cast<off_t>(lg.size)) != 0) ||
-        ::fchown(fd.get(), input.owner.uid, input.owner.gid) != 0 || ::fchmod(fd.get(), shm_mode) != 0) {
+        (!input.owner.is_current() && ::fchown(fd.get(), input.owner.uid, input.owner.gid) != 0) ||
+        ::fchmod(fd.get(), shm_mode) != 0) {
         diags.error({}, key, fmt::format("cannot prepare the looking-glass shared memory {}: {}", lg.path,
                                          std::strerror(errno)));
         if (created)

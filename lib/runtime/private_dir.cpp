@@ -33,6 +33,11 @@ Owner Owner::current()
     return Owner{::geteuid(), ::getegid()};
 }
 
+bool Owner::is_current() const
+{
+    return uid == ::geteuid() && gid == ::getegid();
+}
+
 bool give_to(const std::string& path, const Owner& owner, Diagnostics& diags)
 {
     struct stat st;

@@ -13,6 +13,9 @@ struct Owner {
     uid_t uid = 0;
     gid_t gid = 0;
     static Owner current();
+    // Whether files this process creates belong to it already: then they need no
+    // chown, which a user unit's seccomp filter (~@privileged) refuses even as a no-op.
+    bool is_current() const;
 };
 
 // Creates `path` (and missing parents, mode 0755) or fixes the mode and owner
