@@ -1,6 +1,7 @@
 // ExecStop=: the graceful stop `ezkvm run` does on Ctrl-C (runtime/graceful_stop.hpp),
 // for qemu running as the unit's main process. systemd runs it also when qemu
-// has ended by itself; then there is nothing left to stop.
+// has ended by itself; then there is nothing left to stop. Exits 3 when the
+// guest had to be forced, for `ezkvm stop` to tell.
 #include <fstream>
 #include <poll.h>
 
@@ -14,6 +15,8 @@ namespace {
 using namespace std::chrono_literals;
 
 constexpr auto qmp_timeout = 5s;
+// The exit status that says the guest had to be forced.
+constexpr int exit_forced = 3;
 // How long watch gets to copy what the guest said last once qemu has gone.
 constexpr auto watch_grace = 3s;
 
@@ -28,7 +31,8 @@ void report_events(runtime::QmpClient* qmp, const runtime::GracefulStop& stop)
     }
 }
 
-void stop_qemu(const WatchedProcess& qemu, const VmPaths& paths, const runtime::StopTiming& timing)
+// Whether the guest had to be forced (quit or a signal after its stop timeout).
+bool stop_qemu(const WatchedProcess& qemu, const VmPaths& paths, const runtime::StopTiming& timing)
 {
     auto connected = runtime::connect_qmp(paths.qmp(), qmp_timeout, qemu.pidfd.get());
     if (!connected.client && !qemu.exited())
@@ -60,6 +64,7 @@ void stop_qemu(const WatchedProcess& qemu, const VmPaths& paths, const runtime::
         say("qemu stopped after being forced to; the guest did not shut down cleanly");
     else
         say("qemu exited {:.2f} s after the stop request", seconds(Clock::now() - stop.requested_at()));
+    return stop.forced();
 }
 
 void wait_for_watch(const VmPaths& paths)
@@ -81,10 +86,12 @@ int stop(const Invocation& inv)
         timing.stop_timeout = std::chrono::seconds(context.vm->spec.general.stop_timeout);
     else
         say("stopping with the default stop timeout, {:.0f} s", seconds(timing.stop_timeout));
+    bool forced = false;
     if (const auto qemu = main_process())
-        stop_qemu(*qemu, context.paths, timing);
+        forced = stop_qemu(*qemu, context.paths, timing);
     wait_for_watch(context.paths);
-    return 0;
+    // The unit ignores this status ("-" on ExecStop=); `ezkvm stop` reads it from the unit.
+    return forced ? exit_forced : 0;
 }
 
 }  // namespace ezkvm::helper

@@ -1,5 +1,6 @@
 #include "bus/manager.hpp"
 
+#include <csignal>
 #include <optional>
 
 #include <fmt/format.h>
@@ -90,7 +91,8 @@ int on_job_removed(sd_bus_message* message, void* userdata, sd_bus_error*)
 // Calls `enqueue` (which returns the job's object path) with a JobRemoved match
 // already in place, then waits for the job to go.
 template <typename Enqueue>
-Result<Done> wait_for_job(Connection& connection, const std::string& unit, Enqueue enqueue)
+Result<Done> wait_for_job(Connection& connection, const std::string& unit, Enqueue enqueue,
+                          const JobTicker* ticker = nullptr)
 {
     sd_bus* bus = connection.get();
     JobWait wait;
@@ -109,13 +111,23 @@ Result<Done> wait_for_job(Connection& connection, const std::string& unit, Enque
     if (!job)
         return job.error();
     wait.path = job.value();
+    using Clock = std::chrono::steady_clock;
+    auto next_tick = ticker ? Clock::now() + ticker->interval : Clock::time_point::max();
     while (!wait.result) {
+        if (ticker && Clock::now() >= next_tick) {
+            ticker->tick();
+            next_tick += ticker->interval;
+        }
         r = sd_bus_process(bus, nullptr);
         if (r < 0)
             return make_error("lost the connection to systemd", nullptr, r);
         if (r > 0)
             continue;
-        r = sd_bus_wait(bus, UINT64_MAX);
+        const uint64_t timeout_usec =
+            ticker ? static_cast<uint64_t>(std::max<int64_t>(
+                         0, std::chrono::duration_cast<std::chrono::microseconds>(next_tick - Clock::now()).count()))
+                   : UINT64_MAX;
+        r = sd_bus_wait(bus, timeout_usec);
         if (r < 0 && r != -EINTR)
             return make_error("lost the connection to systemd", nullptr, r);
     }
@@ -136,7 +148,7 @@ Result<std::string> read_job_path(sd_bus_message* reply)
 int append_exec(sd_bus_message* m, const units::ExecCommands& commands)
 {
     int r = sd_bus_message_open_container(m, 'a', "(sasb)");
-    for (const auto& argv : commands) {
+    for (const auto& [argv, ignore_failure] : commands) {
         if (r >= 0)
             r = sd_bus_message_open_container(m, 'r', "sasb");
         if (r >= 0)
@@ -149,7 +161,7 @@ int append_exec(sd_bus_message* m, const units::ExecCommands& commands)
         if (r >= 0)
             r = sd_bus_message_close_container(m);
         if (r >= 0)
-            r = sd_bus_message_append(m, "b", 0);
+            r = sd_bus_message_append(m, "b", ignore_failure ? 1 : 0);
         if (r >= 0)
             r = sd_bus_message_close_container(m);
     }
@@ -259,7 +271,55 @@ Result<UnitState> unit_state(Connection& connection, const std::string& unit)
     return state;
 }
 
-Result<Done> run_job(Connection& connection, JobVerb verb, const std::string& unit)
+Result<std::vector<ListedUnit>> list_units(Connection& connection, const std::string& pattern)
+{
+    CallError error;
+    sd_bus_message* reply = nullptr;
+    int r = sd_bus_call_method(connection.get(), systemd, manager_path, manager_iface, "ListUnitsByPatterns",
+                               error.get(), &reply, "asas", 0, 1, pattern.c_str());
+    Message owner(reply);
+    if (r < 0)
+        return make_error("ListUnitsByPatterns", error.get(), r);
+    std::vector<ListedUnit> units;
+    // a(ssssssouso): name, description, load, active, sub, following, path, job id, type, path.
+    r = sd_bus_message_enter_container(reply, 'a', "(ssssssouso)");
+    for (;;) {
+        const char *name = nullptr, *description = nullptr, *load = nullptr, *active = nullptr, *sub = nullptr;
+        const char *following = nullptr, *path = nullptr, *job_type = nullptr, *job_path = nullptr;
+        uint32_t job_id = 0;
+        if (r >= 0)
+            r = sd_bus_message_read(reply, "(ssssssouso)", &name, &description, &load, &active, &sub, &following,
+                                    &path, &job_id, &job_type, &job_path);
+        if (r <= 0)
+            break;
+        units.push_back({name, active, sub});
+    }
+    if (r < 0)
+        return make_error("cannot read the units systemd listed", nullptr, r);
+    return units;
+}
+
+Result<std::vector<std::string>> service_environment(Connection& connection, const std::string& unit)
+{
+    const auto path = unit_path(unit);
+    if (!path)
+        return Error{"", fmt::format("'{}' is not a valid unit name", unit), EINVAL};
+    CallError error;
+    char** strv = nullptr;
+    const int r = sd_bus_get_property_strv(connection.get(), systemd, path->c_str(), service_iface, "Environment",
+                                           error.get(), &strv);
+    if (r < 0)
+        return make_error(fmt::format("cannot read the environment of {}", unit), error.get(), r);
+    std::vector<std::string> out;
+    for (char** s = strv; s && *s; ++s) {
+        out.emplace_back(*s);
+        free(*s);
+    }
+    free(strv);
+    return out;
+}
+
+Result<Done> run_job(Connection& connection, JobVerb verb, const std::string& unit, const JobTicker* ticker)
 {
     return wait_for_job(connection, unit, [&](sd_bus* bus) -> Result<std::string> {
         CallError error;
@@ -270,7 +330,57 @@ Result<Done> run_job(Connection& connection, JobVerb verb, const std::string& un
         if (r < 0)
             return make_error(fmt::format("{} {}", job_method(verb), unit), error.get(), r);
         return read_job_path(reply);
-    });
+    }, ticker);
+}
+
+Result<Done> ref_unit(Connection& connection, const std::string& unit)
+{
+    const auto path = unit_path(unit);
+    if (!path)
+        return Error{"", fmt::format("'{}' is not a valid unit name", unit), EINVAL};
+    CallError error;
+    const int r =
+        sd_bus_call_method(connection.get(), systemd, path->c_str(), unit_iface, "Ref", error.get(), nullptr, "");
+    if (r < 0)
+        return make_error(fmt::format("Ref {}", unit), error.get(), r);
+    return Done{};
+}
+
+Result<std::optional<int>> last_exec_status(Connection& connection, const std::string& unit, const char* property)
+{
+    const auto path = unit_path(unit);
+    if (!path)
+        return Error{"", fmt::format("'{}' is not a valid unit name", unit), EINVAL};
+    CallError error;
+    sd_bus_message* reply = nullptr;
+    int r = sd_bus_get_property(connection.get(), systemd, path->c_str(), service_iface, property, error.get(), &reply,
+                                "a(sasbttttuii)");
+    Message owner(reply);
+    if (r < 0)
+        return make_error(fmt::format("cannot read {} of {}", property, unit), error.get(), r);
+    std::optional<int> status;
+    // a(sasbttttuii): path, argv, ignore errors, start/exit timestamps, pid, si_code, status.
+    r = sd_bus_message_enter_container(reply, 'a', "(sasbttttuii)");
+    while (r > 0 && (r = sd_bus_message_enter_container(reply, 'r', "sasbttttuii")) > 0) {
+        const char* exec_path = nullptr;
+        int ignore = 0;
+        uint64_t start = 0, start_mono = 0, exit = 0, exit_mono = 0;
+        uint32_t pid = 0;
+        int32_t code = 0, value = 0;
+        r = sd_bus_message_read(reply, "s", &exec_path);
+        if (r >= 0)
+            r = sd_bus_message_skip(reply, "as");
+        if (r >= 0)
+            r = sd_bus_message_read(reply, "bttttuii", &ignore, &start, &start_mono, &exit, &exit_mono, &pid, &code,
+                                    &value);
+        if (r >= 0 && exit != 0)
+            status = code == CLD_EXITED ? value : -1;
+        if (r >= 0)
+            r = sd_bus_message_exit_container(reply);
+    }
+    if (r < 0)
+        return make_error(fmt::format("cannot read {} of {}", property, unit), nullptr, r);
+    return status;
 }
 
 Result<Done> kill_main_process(Connection& connection, const std::string& unit, int signal)

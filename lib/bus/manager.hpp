@@ -2,8 +2,12 @@
 // systemd's manager over sd-bus (org.freedesktop.systemd1): a unit's state,
 // jobs that are waited for until they finish, signals to a unit's processes
 // and transient units.
+#include <chrono>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "bus/connection.hpp"
 #include "units/transient.hpp"
@@ -28,11 +32,37 @@ struct UnitState {
 
 Result<UnitState> unit_state(Connection& bus, const std::string& unit);
 
+struct ListedUnit {
+    std::string name;
+    std::string active_state;
+    std::string sub_state;
+};
+
+// ListUnitsByPatterns: the loaded units whose names match `pattern` ("ezkvm-transient@*.service").
+Result<std::vector<ListedUnit>> list_units(Connection& bus, const std::string& pattern);
+
+// A service's Environment= settings ("NAME=value" each).
+Result<std::vector<std::string>> service_environment(Connection& bus, const std::string& unit);
+
 enum class JobVerb { Start, Stop, Restart };
+
+// Called about every `interval` while a job runs: a progress line, a Ctrl-C to act on.
+struct JobTicker {
+    std::chrono::milliseconds interval;
+    std::function<void()> tick;
+};
 
 // Queues the job (mode "replace") and waits until systemd removes it. ok when
 // its result is "done"; otherwise the Error's name is "job.<result>" ("job.failed").
-Result<Done> run_job(Connection& bus, JobVerb verb, const std::string& unit);
+Result<Done> run_job(Connection& bus, JobVerb verb, const std::string& unit, const JobTicker* ticker = nullptr);
+
+// Keeps the unit loaded for as long as this connection lives (systemd unloads an
+// inactive unit nobody references, and its properties with it).
+Result<Done> ref_unit(Connection& bus, const std::string& unit);
+
+// How the last run of a service's command list `property` ("ExecStop") ended:
+// its exit status, or -1 when it was killed by a signal; nullopt when it never ran.
+Result<std::optional<int>> last_exec_status(Connection& bus, const std::string& unit, const char* property);
 
 // KillUnit: `signal` to the unit's main process only.
 Result<Done> kill_main_process(Connection& bus, const std::string& unit, int signal);

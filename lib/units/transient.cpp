@@ -74,10 +74,10 @@ public:
         const std::string line = key + "=" + join(items, allow ? "" : "~");
         add(key, FilterList{allow, std::move(items)}, line);
     }
-    void exec(const std::string& key, std::vector<std::string> argv)
+    void exec(const std::string& key, std::vector<std::string> argv, bool ignore_failure = false)
     {
-        const std::string line = key + "=" + run_command(argv);
-        add(key, ExecCommands{std::move(argv)}, line);
+        const std::string line = key + "=" + (ignore_failure ? "-" : "") + run_command(argv);
+        add(key, ExecCommands{{std::move(argv), ignore_failure}}, line);
     }
     void add(std::string bus_name, BusValue value, std::string line)
     {
@@ -153,7 +153,7 @@ std::optional<TransientUnit> transient_vm_unit(const config::LoadedVm& vm, const
     b.exec("ExecStartPre", helper_command(helper, "prepare", vm.name));
     b.exec("ExecStart", vm_exec_start(plan, helper));
     b.exec("ExecStartPost", helper_command(helper, "wait-ready", vm.name));
-    b.exec("ExecStop", helper_command(helper, "stop", vm.name));
+    b.exec("ExecStop", helper_command(helper, "stop", vm.name), true);
     b.seconds("TimeoutStartUSec", "TimeoutStartSec", start_timeout_seconds);
     b.seconds("TimeoutStopUSec", "TimeoutStopSec", vm_stop_timeout_seconds(spec));
     for (const auto& name : vm_credentials(spec))

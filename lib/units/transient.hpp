@@ -21,7 +21,11 @@ struct U32 { uint32_t value; };
 struct U64 { uint64_t value; };
 struct I32 { int32_t value; };
 struct FilterList { bool allow; std::vector<std::string> items; };  // (bas): SystemCallFilter=, RestrictAddressFamilies=
-using ExecCommands = std::vector<std::vector<std::string>>;         // a(sasb), argv as run (no $ doubling yet)
+struct ExecCommand {
+    std::vector<std::string> argv;  // as run (no $ doubling yet)
+    bool ignore_failure = false;    // the "-" prefix
+};
+using ExecCommands = std::vector<ExecCommand>;                       // a(sasb)
 using Credentials = std::vector<std::pair<std::string, std::string>>;  // a(ss)
 
 using BusValue = std::variant<std::string, bool, U32, U64, I32, std::vector<std::string>, FilterList, ExecCommands,

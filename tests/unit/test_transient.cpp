@@ -61,7 +61,7 @@ system: { bios: { type: seabios } }
              "ExecStartPre=/usr/libexec/ezkvm/ezkvm-helper --user prepare desk",
              "ExecStart=/usr/bin/qemu-system-x86_64 -S -name guest=desk -drive \"file=/srv/a b$$x.img\"",
              "ExecStartPost=/usr/libexec/ezkvm/ezkvm-helper --user wait-ready desk",
-             "ExecStop=/usr/libexec/ezkvm/ezkvm-helper --user stop desk",
+             "ExecStop=-/usr/libexec/ezkvm/ezkvm-helper --user stop desk",
              "TimeoutStartSec=300",
              "TimeoutStopSec=50",
              "UMask=0077",
@@ -73,7 +73,7 @@ system: { bios: { type: seabios } }
     // On the bus: the argv as given; '$' doubled because systemd expands variables in commands.
     const auto& start = std::get<ExecCommands>(property(*unit, "ExecStart").value);
     REQUIRE(start.size() == 1);
-    CHECK(start[0].back() == "file=/srv/a b$x.img");
+    CHECK(start[0].argv.back() == "file=/srv/a b$x.img");
     CHECK(std::get<U64>(property(*unit, "TimeoutStopUSec").value).value == 50'000'000);
     CHECK(std::get<FilterList>(property(*unit, "RestrictAddressFamilies").value).allow);
     CHECK(literal_dollars("a$b$$") == "a$$b$$$$");
