@@ -7,6 +7,7 @@
 #include "cli/host_capabilities.hpp"
 #include "cli/report.hpp"
 #include "config/resolve.hpp"
+#include "units/settings.hpp"
 #include "vm/device_conflicts.hpp"
 #include "vm/host_check.hpp"
 #include "vm/mac_conflicts.hpp"
@@ -85,7 +86,8 @@ bool check_all(const std::vector<std::string>& targets, const config::Environmen
             vm::check_host(*c.vm, env, vm::HostProblems::Warnings, c.diags);
             vm::plan_vm(*c.vm, env,
                         {vm::HostProblems::Warnings, vm::HostProblems::Warnings, vm::ConsoleLog::Journal,
-                         host_capabilities(env.scope)},
+                         host_capabilities(env.scope),
+                         host::find_user(units::qemu_user_name(c.vm->spec.general.user, env.scope))},
                         c.diags);
             std::vector<const config::LoadedVm*> others;
             for (const auto& o : checked)

@@ -56,7 +56,7 @@ int attach(const std::string& name, const GlobalOptions& global)
 Action setup_console(CLI::App& app, const GlobalOptions& global)
 {
     auto vm = std::make_shared<std::string>();
-    app.add_option("vm", *vm, "VM name")->required();
+    app.add_option("vm", *vm, "VM name or file")->required();
     app.footer(fmt::format("Attaches to the serial console of a VM that systemd runs. {} (Ctrl and ]) detaches; "
                            "all other keys, Ctrl-C included, go to the guest. Input from a pipe is sent as is; "
                            "its end detaches.",

@@ -1,5 +1,8 @@
-// ezkvm list: every VM of the config directories with its state from systemd.
-// Listing never fails because systemd cannot be reached: the state is then "unknown".
+// ezkvm list: every VM of the config directories with its state from systemd,
+// and with --user the transient VMs started from a file (ezkvm --user start
+// FILE) while they are loaded. Listing never fails because systemd cannot be
+// reached: the state is then "unknown".
+#include <algorithm>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -9,6 +12,7 @@
 #include "cli/command.hpp"
 #include "cli/systemd_unit.hpp"
 #include "config/resolve.hpp"
+#include "units/transient.hpp"
 #include "units/vm_units.hpp"
 
 namespace ezkvm::cli {
@@ -29,6 +33,7 @@ struct Row {
     uint64_t memory_mib = 0;
     unsigned cpus = 0;
     std::string display;
+    bool transient = false;  // ezkvm --user start FILE, running as ezkvm-transient@<vm>.service
 };
 
 const char* display_name(config::DisplayType type)
@@ -45,14 +50,15 @@ const char* display_name(config::DisplayType type)
     return "?";
 }
 
-Row row_of(const config::VmFile& file, const config::Environment& env)
+Row row_of(const std::string& name, const std::string& real_path, const std::string& shown_path,
+           const config::Environment& env)
 {
     Row row;
-    row.name = file.name;
-    row.file = file.path;
-    row.unit = units::vm_unit_name(file.name);
+    row.name = name;
+    row.file = shown_path;
+    row.unit = units::vm_unit_name(name);
     Diagnostics diags;
-    const auto vm = config::load_vm_file(env.real(file.path), file.path, env, diags);
+    const auto vm = config::load_vm_file(real_path, shown_path, env, diags);
     if (vm && !diags.has_errors()) {
         const auto& spec = vm->spec;
         row.valid = true;
@@ -62,6 +68,37 @@ Row row_of(const config::VmFile& file, const config::Environment& env)
         row.display = display_name(spec.display.type);
     }
     return row;
+}
+
+// The VM file a transient unit runs (its EZKVM_VM_FILE=); "" when it does not say.
+std::string transient_file(bus::Connection& bus, const std::string& unit)
+{
+    const auto environment = bus::service_environment(bus, unit);
+    if (environment)
+        for (const auto& setting : *environment)
+            if (setting.starts_with("EZKVM_VM_FILE="))
+                return setting.substr(setting.find('=') + 1);
+    return {};
+}
+
+// Rows for the transient VMs that no installed VM file of the same name stands for.
+void add_transient_rows(std::vector<Row>& rows, bus::Connection& bus, const config::Environment& env)
+{
+    const auto listed = bus::list_units(bus, units::transient_unit_name("*"));
+    if (!listed)
+        return;
+    for (const auto& unit : *listed) {
+        const std::string name = unit.name.substr(unit.name.find('@') + 1, unit.name.rfind('.') - unit.name.find('@') - 1);
+        if (std::any_of(rows.begin(), rows.end(), [&](const Row& r) { return r.name == name; }))
+            continue;
+        const std::string file = transient_file(bus, unit.name);
+        Row row = row_of(name, file, file, env);
+        row.transient = true;
+        row.unit = unit.name;
+        row.state = unit.active_state;
+        row.sub_state = unit.sub_state;
+        rows.push_back(std::move(row));
+    }
 }
 
 void add_state(Row& row, bus::Connection& bus)
@@ -89,13 +126,19 @@ void print_table(const std::vector<Row>& rows)
     std::cout << fmt::format("{:<{}}  {:<12} {:<9} {:>7} {:>4}  {}\n", "NAME", width, "STATE", "AUTOSTART",
                              "MEMORY", "CPUS", "DISPLAY");
     for (const auto& row : rows) {
+        if (!row.valid && row.transient) {
+            std::cout << fmt::format("{:<{}}  {:<12} {:<9} {:>7} {:>4}  {}\n", row.name, width, row.state, "-", "-",
+                                     "-", "(transient, from " + (row.file.empty() ? "an unknown file" : row.file) + ")");
+            continue;
+        }
         if (!row.valid) {
             std::cout << fmt::format("{:<{}}  {:<12} {:<9} {:>7} {:>4}  {}\n", row.name, width, row.state, "-", "-",
                                      "-", "(invalid file: ezkvm check " + row.name + ")");
             continue;
         }
-        std::cout << fmt::format("{:<{}}  {:<12} {:<9} {:>7} {:>4}  {}\n", row.name, width, row.state,
-                                 row.autostart ? "yes" : "no", memory_text(row.memory_mib), row.cpus, row.display);
+        std::cout << fmt::format("{:<{}}  {:<12} {:<9} {:>7} {:>4}  {}{}\n", row.name, width, row.state,
+                                 row.autostart ? "yes" : "no", memory_text(row.memory_mib), row.cpus, row.display,
+                                 row.transient ? "  (transient, from " + row.file + ")" : "");
     }
 }
 
@@ -103,7 +146,8 @@ void print_json(const std::vector<Row>& rows)
 {
     auto out = nlohmann::json::array();
     for (const auto& row : rows) {
-        nlohmann::json item{{"name", row.name}, {"file", row.file}, {"valid", row.valid}, {"state", row.state}};
+        nlohmann::json item{{"name", row.name},   {"file", row.file},           {"valid", row.valid},
+                            {"state", row.state}, {"transient", row.transient}};
         item["sub_state"] = row.sub_state.empty() ? nlohmann::json() : nlohmann::json(row.sub_state);
         item["unit"] = row.unit.empty() ? nlohmann::json() : nlohmann::json(row.unit);
         if (row.valid) {
@@ -127,11 +171,14 @@ Action setup_list(CLI::App& app, const GlobalOptions& global)
         const auto env = config::Environment::from_process(global.scope());
         std::vector<Row> rows;
         for (const auto& file : config::find_vm_files(env))
-            rows.push_back(row_of(file, env));
+            rows.push_back(row_of(file.name, env.real(file.path), file.path, env));
         auto bus = bus::Connection::open(global.scope());
-        if (bus)
+        if (bus) {
             for (auto& row : rows)
                 add_state(row, bus.value());
+            if (global.scope() == Scope::User)
+                add_transient_rows(rows, bus.value(), env);
+        }
         if (opts->json)
             print_json(rows);
         else

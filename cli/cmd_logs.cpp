@@ -1,9 +1,14 @@
 // ezkvm logs VM [-f] [-n N]: the VM unit's journal (qemu, the helpers and the
-// guest's serial console), read with sd-journal as `journalctl -u` would.
+// guest's serial console), read with sd-journal as `journalctl -u` would. A
+// system VM's journal is for root and the journal's reader groups: anyone
+// else is told so (exit 1) rather than shown nothing.
 #include <iostream>
 #include <unistd.h>
 
 #include "bus/journal.hpp"
+#include <fmt/format.h>
+
+#include "cli/access.hpp"
 #include "cli/command.hpp"
 #include "cli/systemd_unit.hpp"
 #include "cli/vm_target.hpp"
@@ -35,13 +40,21 @@ std::string unit_name(const std::string& vm, const GlobalOptions& global)
 Action setup_logs(CLI::App& app, const GlobalOptions& global)
 {
     auto opts = std::make_shared<LogsOptions>();
-    app.add_option("vm", opts->vm, "VM name")->required();
+    app.add_option("vm", opts->vm, "VM name or file")->required();
     app.add_flag("-f,--follow", opts->follow, "Keep printing new lines as they come");
     app.add_option("-n,--lines", opts->lines, "Only the last N lines");
     return [opts, &global] {
-        if (!check_vm_name(opts->vm))
+        const auto vm = vm_name_of(opts->vm, global);
+        if (!vm)
             return exit_usage;
-        const bus::JournalQuery query{unit_name(opts->vm, global), global.scope(), ::getuid()};
+        const bus::JournalQuery query{unit_name(*vm, global), global.scope(), ::getuid()};
+        if (global.scope() == Scope::System && !may_read_system_journal()) {
+            std::cerr << fmt::format("ezkvm: you cannot read the journal of {}: system units' lines are for root "
+                                     "and members of group systemd-journal or adm (sudo usermod -aG "
+                                     "systemd-journal $USER), or use sudo\n",
+                                     query.unit);
+            return exit_errors;
+        }
         if (opts->follow) {
             const auto followed = bus::journal_follow(query, opts->lines.value_or(follow_default_lines),
                                                       [](const std::string& line) {
@@ -61,9 +74,12 @@ Action setup_logs(CLI::App& app, const GlobalOptions& global)
         }
         for (const auto& line : *lines)
             std::cout << line << '\n';
-        if (lines->empty() && ::geteuid() != 0)
+        if (lines->empty() && global.scope() == Scope::User)
             std::cerr << "ezkvm: no journal entries of " << query.unit
-                      << " readable by you (members of group systemd-journal or adm see them all)\n";
+                      << " (a user's own journal needs persistent storage: Storage=persistent in journald.conf; "
+                         "until then root sees them with journalctl _SYSTEMD_USER_UNIT=...)\n";
+        else if (lines->empty())
+            std::cerr << "ezkvm: no journal entries of " << query.unit << " yet\n";
         return exit_ok;
     };
 }

@@ -116,7 +116,7 @@ int run_monitor(const std::string& name, const GlobalOptions& global)
 Action setup_qmp(CLI::App& app, const GlobalOptions& global)
 {
     auto opts = std::make_shared<QmpOptions>();
-    app.add_option("vm", opts->vm, "VM name")->required();
+    app.add_option("vm", opts->vm, "VM name or file")->required();
     app.add_option("command", opts->command, "QMP command, such as query-status")->required();
     app.add_option("arguments", opts->arguments, "The command's arguments as one JSON object");
     app.footer("Prints the reply's \"return\" value as JSON. An error reply is printed as CLASS: DESCRIPTION "
@@ -127,7 +127,7 @@ Action setup_qmp(CLI::App& app, const GlobalOptions& global)
 Action setup_monitor(CLI::App& app, const GlobalOptions& global)
 {
     auto vm = std::make_shared<std::string>();
-    app.add_option("vm", *vm, "VM name")->required();
+    app.add_option("vm", *vm, "VM name or file")->required();
     app.footer("Reads human-monitor commands (info status, info block, ...) line by line, from a terminal or a "
                "pipe, and prints qemu's answers. End of input leaves; `quit` makes qemu quit at once.");
     return [vm, &global] { return run_monitor(*vm, global); };

@@ -18,6 +18,7 @@
 #include "runtime/supervise.hpp"
 #include "runtime/swtpm.hpp"
 #include "runtime/vars_template.hpp"
+#include "units/settings.hpp"
 #include "vm/host_check.hpp"
 #include "vm/planner.hpp"
 
@@ -124,7 +125,11 @@ int run_vm(const RunOptions& opts, const GlobalOptions& global)
         vm::check_host(*vm, env, vm::HostProblems::Errors, diags);
     std::optional<qemu::Plan> plan;
     if (vm && !diags.has_errors())
-        plan = vm::plan_vm(*vm, env, {.console_log = vm::ConsoleLog::File, .host = host_capabilities(env.scope)}, diags);
+        plan = vm::plan_vm(*vm, env,
+                           {.console_log = vm::ConsoleLog::File,
+                            .host = host_capabilities(env.scope),
+                            .qemu_user = host::find_user(units::qemu_user_name({}, Scope::User))},
+                           diags);
     if (plan)
         warn_about_user(*vm, diags);
     if (plan && opts.console && !vm->spec.serial)

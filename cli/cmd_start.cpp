@@ -2,6 +2,7 @@
 // until the VM runs (the unit's wait-ready step); a failure comes with the
 // unit's last journal lines. ezkvm --user start FILE: a VM file installed
 // nowhere, as a transient user unit (what `systemd-run --user` would do).
+#include <chrono>
 #include <filesystem>
 #include <iostream>
 
@@ -25,11 +26,6 @@ struct StartOptions {
     std::string vm;
     bool print_systemd_run = false;
 };
-
-bool is_file_argument(const std::string& arg)
-{
-    return arg.find('/') != std::string::npos || arg.ends_with(".yaml") || arg.ends_with(".yml");
-}
 
 std::optional<units::TransientUnit> transient_unit(const std::string& file, const GlobalOptions& global)
 {
@@ -84,7 +80,7 @@ Action setup_start(CLI::App& app, const GlobalOptions& global)
     app.add_flag("--print-systemd-run", opts->print_systemd_run,
                  "With --user FILE: print the equivalent systemd-run command instead of starting");
     return [opts, &global] {
-        if (is_file_argument(opts->vm)) {
+        if (config::is_file_argument(opts->vm)) {
             if (!global.user) {
                 std::cerr << fmt::format("ezkvm: system VMs start from /etc/ezkvm: copy {} there (and run "
                                          "`systemctl daemon-reload`), or run it as your own with "
@@ -103,7 +99,12 @@ Action setup_start(CLI::App& app, const GlobalOptions& global)
         auto bus = connect(global);
         if (!bus)
             return exit_errors;
-        return run_vm_job(*bus, opts->vm, bus::JobVerb::Start);
+        const auto started = std::chrono::steady_clock::now();
+        const int code = run_vm_job(*bus, opts->vm, bus::JobVerb::Start);
+        if (code == exit_ok)
+            std::cout << fmt::format("started {} ({:.2f} s)\n", vm_unit(*bus, opts->vm),
+                                     std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        return code;
     };
 }
 

@@ -1,6 +1,9 @@
-// ezkvm status VM: the unit's state from systemd, qemu's own run state over
-// QMP (running, paused...), the PIDs of qemu and swtpm, the VM's sockets and
-// its uptime. Exit status 0 when the VM runs, 3 when it does not (as systemctl status).
+// ezkvm status VM: the unit's state from systemd, qemu's own run state and
+// accelerator over QMP (running under KVM, paused...), the PIDs of qemu and
+// swtpm, the VM's sockets and its uptime. What the user cannot reach (a system
+// VM's QMP socket and runtime directory belong to the VM's user) is said as
+// such; the state then comes from systemd alone. Exit status 0 when the VM
+// runs, 3 when it does not (as systemctl status).
 #include <algorithm>
 #include <chrono>
 #include <ctime>
@@ -11,7 +14,9 @@
 #include <nlohmann/json.hpp>
 
 #include "bus/manager.hpp"
+#include "cli/access.hpp"
 #include "cli/command.hpp"
+#include "config/resolve.hpp"
 #include "cli/systemd_unit.hpp"
 #include "cli/vm_target.hpp"
 #include "runtime/qmp.hpp"
@@ -33,7 +38,9 @@ struct StatusOptions {
 struct Status {
     std::string unit;
     bus::UnitState state;
+    bool reachable = true;   // the VM's runtime directory (its sockets) is open to this user
     std::string qmp_status;  // "running", "paused", ...; "" when not asked
+    std::string accelerator; // "KVM", "TCG"; "" when not known
     std::string qmp_error;
     uint32_t swtpm_pid = 0;
     std::vector<std::string> sockets;
@@ -55,6 +62,8 @@ void ask_qmp(Status& status, const VmPaths& paths)
         return;
     }
     status.qmp_status = reply->value.value("status", std::string("unknown"));
+    if (const auto kvm = connected.client->execute("query-kvm", nullptr, 5s); kvm && kvm->ok)
+        status.accelerator = kvm->value.value("enabled", false) ? "KVM" : "TCG";
 }
 
 void find_sockets(Status& status, const VmPaths& paths)
@@ -89,7 +98,7 @@ std::string time_text(uint64_t usec)
     return text;
 }
 
-void print_text(const std::string& vm, const Status& s)
+void print_text(const std::string& vm, const Status& s, const GlobalOptions& global)
 {
     const auto& st = s.state;
     std::cout << fmt::format("{} - {}\n", vm, st.description.empty() ? s.unit : st.description);
@@ -102,8 +111,14 @@ void print_text(const std::string& vm, const Status& s)
     std::cout << fmt::format("    state: {}\n", state);
     if (s.uptime_seconds)
         std::cout << fmt::format("   uptime: {}\n", duration_text(*s.uptime_seconds));
+    const bool running = st.active_state == "active" || st.active_state == "reloading";
     if (!s.qmp_status.empty())
-        std::cout << fmt::format("     qemu: {} (QMP)\n", s.qmp_status);
+        std::cout << fmt::format("     qemu: {}{} (QMP)\n", s.qmp_status,
+                                 s.accelerator.empty() ? "" : " under " + s.accelerator);
+    else if (running && !s.reachable)
+        std::cout << fmt::format("     qemu: running as far as systemd knows; its own state and accelerator "
+                                 "are for root and the VM's user, whose QMP socket it is ({})\n",
+                                 sockets_hint("status", vm));
     else if (!s.qmp_error.empty())
         std::cout << fmt::format("     qemu: QMP not reachable: {}\n", s.qmp_error);
     if (st.main_pid)
@@ -113,7 +128,10 @@ void print_text(const std::string& vm, const Status& s)
         std::cout << fmt::format(" restarts: {}\n", st.n_restarts);
     for (size_t i = 0; i < s.sockets.size(); ++i)
         std::cout << (i == 0 ? "  sockets: " : "           ") << s.sockets[i] << '\n';
-    if (!s.sockets_error.empty() && st.active_state == "active")
+    if (running && !s.reachable)
+        std::cout << fmt::format("  sockets: in {}, which only the VM's user and root can enter\n",
+                                 vm_paths(vm, global.scope()).runtime_dir);
+    else if (!s.sockets_error.empty() && running)
         std::cout << fmt::format("  sockets: not readable: {}\n", s.sockets_error);
 }
 
@@ -134,6 +152,8 @@ void print_json(const std::string& vm, const Status& s)
         {"started_usec", optional_number(st.exec_main_start_usec)},
         {"uptime_seconds", s.uptime_seconds ? nlohmann::json(*s.uptime_seconds) : nlohmann::json()},
         {"qmp_status", s.qmp_status.empty() ? nlohmann::json() : nlohmann::json(s.qmp_status)},
+        {"accelerator", s.accelerator.empty() ? nlohmann::json() : nlohmann::json(s.accelerator)},
+        {"sockets_reachable", s.reachable},
         {"sockets", s.sockets},
     };
     std::cout << out.dump(2) << '\n';
@@ -144,16 +164,17 @@ void print_json(const std::string& vm, const Status& s)
 Action setup_status(CLI::App& app, const GlobalOptions& global)
 {
     auto opts = std::make_shared<StatusOptions>();
-    app.add_option("vm", opts->vm, "VM name")->required();
+    app.add_option("vm", opts->vm, "VM name or file")->required();
     app.add_flag("--json", opts->json, "One JSON object");
     return [opts, &global] {
-        if (!check_vm_name(opts->vm))
+        const auto vm = vm_name_of(opts->vm, global);
+        if (!vm)
             return exit_usage;
         auto bus = connect(global);
         if (!bus)
             return exit_errors;
         Status status;
-        status.unit = vm_unit(*bus, opts->vm);
+        status.unit = vm_unit(*bus, *vm);
         auto state = bus::unit_state(*bus, status.unit);
         if (!state) {
             print_bus_error(state.error(), status.unit);
@@ -161,16 +182,19 @@ Action setup_status(CLI::App& app, const GlobalOptions& global)
         }
         status.state = state.value();
         const auto names = vm_names(global.scope());
-        if (!status.state.loaded() && std::find(names.begin(), names.end(), opts->vm) == names.end()) {
+        if (!status.state.loaded() && !config::is_file_argument(opts->vm) &&
+            std::find(names.begin(), names.end(), *vm) == names.end()) {
             std::cerr << fmt::format("ezkvm: there is no VM '{}' ({} is not loaded: `ezkvm{} list` shows the VMs)\n",
-                                     opts->vm, status.unit, global.user ? " --user" : "");
+                                     *vm, status.unit, global.user ? " --user" : "");
             return exit_errors;
         }
-        const VmPaths paths = vm_paths(opts->vm, global.scope());
+        const VmPaths paths = vm_paths(*vm, global.scope());
         const bool running = status.state.active_state == "active" || status.state.active_state == "reloading";
+        status.reachable = may_reach_sockets(paths);
         if (running) {
-            ask_qmp(status, paths);
-            if (const auto swtpm = bus::unit_state(*bus, units::swtpm_service_name(opts->vm)); swtpm && swtpm->loaded())
+            if (status.reachable)
+                ask_qmp(status, paths);
+            if (const auto swtpm = bus::unit_state(*bus, units::swtpm_service_name(*vm)); swtpm && swtpm->loaded())
                 status.swtpm_pid = swtpm->main_pid;
             if (status.state.exec_main_start_usec) {
                 const auto now = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -180,11 +204,12 @@ Action setup_status(CLI::App& app, const GlobalOptions& global)
                     status.uptime_seconds = (now - status.state.exec_main_start_usec) / 1000000;
             }
         }
-        find_sockets(status, paths);
+        if (status.reachable)
+            find_sockets(status, paths);
         if (opts->json)
-            print_json(opts->vm, status);
+            print_json(*vm, status);
         else
-            print_text(opts->vm, status);
+            print_text(*vm, status, global);
         return running ? exit_ok : exit_not_running;
     };
 }

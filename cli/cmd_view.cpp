@@ -16,6 +16,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/access.hpp"
 #include "cli/report.hpp"
 #include "cli/vm_target.hpp"
 #include "config/resolve.hpp"
@@ -133,11 +134,17 @@ int view(const ViewOptions& opts, const GlobalOptions& global)
         return exit_usage;
     const auto env = config::Environment::from_process(global.scope());
     Diagnostics diags;
-    const auto loaded = config::load_vm(opts.vm, env, diags);
+    const auto loaded = config::load_vm(vm->from_file ? opts.vm : vm->name, env, diags);
     print_diagnostics(std::cerr, diags);
     if (!loaded || diags.has_errors())
         return exit_errors;
 
+    if (global.scope() == Scope::System && !may_reach_sockets(vm->paths)) {
+        std::cerr << fmt::format("ezkvm: you cannot reach the display of VM '{}': its sockets in {} belong to the "
+                                 "VM's user; {}\n",
+                                 vm->name, vm->paths.runtime_dir, sockets_hint("view", vm->name));
+        return exit_errors;
+    }
     runtime::ViewerInput input{vm->name, &loaded->spec, vm->paths, std::nullopt};
     const std::string password_path = runtime::viewer_password_path(loaded->spec, vm->paths);
     if (!password_path.empty() && !opts.print) {
@@ -185,7 +192,7 @@ int view(const ViewOptions& opts, const GlobalOptions& global)
 Action setup_view(CLI::App& app, const GlobalOptions& global)
 {
     auto opts = std::make_shared<ViewOptions>();
-    app.add_option("vm", opts->vm, "VM name")->required();
+    app.add_option("vm", opts->vm, "VM name or file")->required();
     app.add_flag("--print", opts->print, "Print the viewer's command line instead of running it");
     app.add_option("--timeout", opts->timeout, "Seconds to wait for the VM to start running")->capture_default_str();
     app.footer("SPICE displays open in remote-viewer (package virt-viewer), looking_glass in looking-glass-client "

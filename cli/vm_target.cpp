@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "config/parse.hpp"
+#include "cli/report.hpp"
 #include "config/resolve.hpp"
 #include "runtime/vm_socket.hpp"
 #include "util/suggest.hpp"
@@ -20,19 +21,32 @@ std::vector<std::string> vm_names(Scope scope)
     return names;
 }
 
-bool check_vm_name(const std::string& name)
+std::optional<std::string> vm_name_of(const std::string& arg, const GlobalOptions& global)
 {
-    if (config::valid_vm_name(name))
-        return true;
-    std::cerr << fmt::format("ezkvm: '{}' is not a VM name (letters, digits, '-', '_', '.'; at most 64)\n", name);
-    return false;
+    if (config::is_file_argument(arg)) {
+        Diagnostics diags;
+        const auto vm = config::load_vm(arg, config::Environment::from_process(global.scope()), diags);
+        if (vm && !diags.has_errors())
+            return vm->name;
+        print_diagnostics(std::cerr, diags);
+        if (vm)
+            std::cerr << fmt::format("ezkvm: {} has errors: `ezkvm check {}` lists them\n", arg, arg);
+        return std::nullopt;
+    }
+    if (config::valid_vm_name(arg))
+        return arg;
+    std::cerr << fmt::format("ezkvm: '{}' is neither a VM name (letters, digits, '-', '_', '.'; at most 64) nor a "
+                             "VM file (a path with a '/', or ending in .yaml)\n",
+                             arg);
+    return std::nullopt;
 }
 
-std::optional<VmTarget> vm_target(const std::string& name, const GlobalOptions& global)
+std::optional<VmTarget> vm_target(const std::string& arg, const GlobalOptions& global)
 {
-    if (!check_vm_name(name))
+    const auto name = vm_name_of(arg, global);
+    if (!name)
         return std::nullopt;
-    return VmTarget{name, global.scope(), vm_paths(name, global.scope())};
+    return VmTarget{*name, global.scope(), vm_paths(*name, global.scope()), config::is_file_argument(arg)};
 }
 
 runtime::Fd connect_to_vm(const VmTarget& vm, const std::string& path, std::string_view what)
@@ -42,7 +56,7 @@ runtime::Fd connect_to_vm(const VmTarget& vm, const std::string& path, std::stri
         return std::move(connected.fd);
     // "Not running" is only the right answer for a VM that exists.
     const auto names = vm_names(vm.scope);
-    if (std::find(names.begin(), names.end(), vm.name) == names.end())
+    if (!vm.from_file && std::find(names.begin(), names.end(), vm.name) == names.end())
         std::cerr << fmt::format("ezkvm: there is no VM '{}'{}\n", vm.name,
                                  names.empty() ? std::string(" (no VM files are installed)") : ": " + suggestion(vm.name, names));
     else

@@ -17,13 +17,15 @@ struct VmTarget {
     std::string name;
     Scope scope = Scope::System;
     VmPaths paths;
+    bool from_file = false;  // named by a VM file (ezkvm --user start FILE runs it as a transient unit)
 };
 
-// Whether `name` can be a VM name; prints why not.
-bool check_vm_name(const std::string& name);
+// The VM an argument names: a VM name, or a VM file (config::is_file_argument),
+// whose VM's name it is. nullopt after printing why neither.
+std::optional<std::string> vm_name_of(const std::string& arg, const GlobalOptions& global);
 
-// nullopt (after printing why) when `name` cannot be a VM name.
-std::optional<VmTarget> vm_target(const std::string& name, const GlobalOptions& global);
+// nullopt (after printing why) when `arg` names no VM.
+std::optional<VmTarget> vm_target(const std::string& arg, const GlobalOptions& global);
 
 // Connects to one of the VM's sockets; prints the reason and returns an
 // invalid Fd when that fails.

@@ -24,8 +24,7 @@ std::optional<runtime::Owner> vm_owner(const config::VmSpec& spec, Scope scope, 
 {
     if (scope == Scope::User)
         return runtime::Owner::current();
-    const std::string name =
-        spec.general.user.empty() ? units::installed_settings(Scope::System).default_user : spec.general.user;
+    const std::string name = units::qemu_user_name(spec.general.user, scope);
     const passwd* user = ::getpwnam(name.c_str());
     if (!user) {
         diags.error({}, "general.user", fmt::format("the user {} that runs this VM does not exist", name),
@@ -84,7 +83,10 @@ int prepare(const Invocation& inv)
         const auto host = hostcaps::current(inv.scope);
         if (!host.note.empty())
             say("{}", host.note);
-        plan = vm::plan_vm(*vm, env, {.host = host.caps ? &*host.caps : nullptr}, diags);
+        plan = vm::plan_vm(*vm, env,
+                           {.host = host.caps ? &*host.caps : nullptr,
+                            .qemu_user = host::find_user(units::qemu_user_name(vm->spec.general.user, inv.scope))},
+                           diags);
     }
     if (plan)
         check_units_current(*plan, inv.scope, diags);

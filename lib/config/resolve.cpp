@@ -220,10 +220,14 @@ std::optional<LoadedVm> load_vm_file(const std::string& real_path, const std::st
     return vm;
 }
 
+bool is_file_argument(const std::string& arg)
+{
+    return arg.find('/') != std::string::npos || is_yaml_name(arg);
+}
+
 std::optional<LoadedVm> load_vm(const std::string& arg, const Environment& env, Diagnostics& diags)
 {
-    const bool is_path = arg.find('/') != std::string::npos || is_yaml_name(arg);
-    if (is_path)
+    if (is_file_argument(arg))
         return load_vm_file(arg, arg, env, diags);
     const auto files = find_vm_files(env);
     for (const auto& f : files)

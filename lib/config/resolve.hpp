@@ -28,8 +28,12 @@ struct VmFile {
 // not defaults.yaml), sorted by name; earlier directories win on equal names.
 std::vector<VmFile> find_vm_files(const Environment& env);
 
-// `arg` is a path (contains '/' or ends in .yaml/.yml) or the name of a VM in
-// the config directories. Errors go to `diags`; nullopt when nothing could be read.
+// Whether a command-line argument names a VM file rather than a VM: it has a '/'
+// or ends in .yaml/.yml.
+bool is_file_argument(const std::string& arg);
+
+// `arg` is a path (is_file_argument) or the name of a VM in the config
+// directories. Errors go to `diags`; nullopt when nothing could be read.
 std::optional<LoadedVm> load_vm(const std::string& arg, const Environment& env, Diagnostics& diags);
 
 // Loads a VM file by its real path; `display` is how messages name it.

@@ -1,5 +1,8 @@
 #include "units/settings.hpp"
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include "ezkvm_config.h"
 #include "units/units_config.h"
 
@@ -12,6 +15,15 @@ UnitSettings installed_settings(Scope scope)
     settings.unit_dir = scope == Scope::System ? EZKVM_SYSTEM_UNIT_DIR : EZKVM_USER_UNIT_DIR;
     settings.helper_binary = std::string(EZKVM_LIBEXECDIR) + "/ezkvm-helper";
     return settings;
+}
+
+std::string qemu_user_name(const std::string& general_user, Scope scope)
+{
+    if (scope == Scope::User) {
+        const passwd* me = ::getpwuid(::geteuid());
+        return me ? me->pw_name : std::to_string(::geteuid());
+    }
+    return general_user.empty() ? installed_settings(Scope::System).default_user : general_user;
 }
 
 }  // namespace ezkvm::units

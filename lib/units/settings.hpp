@@ -19,4 +19,8 @@ struct UnitSettings {
 // The settings of this build (its configured system or user unit directory).
 UnitSettings installed_settings(Scope scope);
 
+// The user whose qemu runs the VM: general.user or the default user for a system
+// VM, the invoking user for a user VM.
+std::string qemu_user_name(const std::string& general_user, Scope scope);
+
 }  // namespace ezkvm::units

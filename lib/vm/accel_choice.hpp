@@ -6,6 +6,7 @@
 // do for this VM. accel: auto falls back to TCG, loudly, where KVM cannot run
 // the VM; accel: kvm is then a host problem (an error when the VM starts).
 #include "config/resolve.hpp"
+#include "host/device_open.hpp"
 #include "hostcaps/capabilities.hpp"
 #include "qemu/plan.hpp"
 #include "vm/host_check.hpp"
@@ -15,5 +16,10 @@ namespace ezkvm::vm {
 // `host`: nullptr when nothing is known about it; the choice is then empty (qemu's defaults).
 qemu::AccelChoice choose_accel(const config::LoadedVm& vm, const config::Environment& env,
                                const hostcaps::Capabilities* host, HostProblems severity, Diagnostics& diags);
+
+// When `choice` runs the VM under KVM: whether `user` (who runs qemu) can open
+// /dev/kvm. accel auto: a warning (qemu falls back to TCG); accel kvm: a host problem.
+void check_kvm_access(const config::LoadedVm& vm, const config::Environment& env, const qemu::AccelChoice& choice,
+                      const host::UserIdentity& user, HostProblems severity, Diagnostics& diags);
 
 }  // namespace ezkvm::vm

@@ -14,6 +14,12 @@ namespace fs = std::filesystem;
 namespace ezkvm::vm {
 namespace {
 
+bool is_cdrom(config::DriveModel model)
+{
+    using config::DriveModel;
+    return model == DriveModel::ScsiCd || model == DriveModel::IdeCd || model == DriveModel::SataCd;
+}
+
 class HostChecker {
 public:
     HostChecker(const config::LoadedVm& vm, const config::Environment& env, HostProblems severity,
@@ -86,8 +92,12 @@ private:
             for (const auto& drive : group.drives) {
                 if (drive.create && !exists(drive.file))
                     continue;  // created on first start
-                need(drive.file, "storage", "the disk", "create it, or set create: yes and size: to let ezkvm create it",
-                     drive.pos);
+                if (is_cdrom(drive.model))
+                    need(drive.file, "storage", "the CD-ROM image", "put the image (an .iso file) there, or remove the drive",
+                         drive.pos);
+                else
+                    need(drive.file, "storage", "the disk", "create it, or set create: yes and size: to let ezkvm create it",
+                         drive.pos);
             }
         }
     }

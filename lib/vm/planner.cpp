@@ -62,6 +62,8 @@ std::optional<qemu::Plan> plan_vm(const config::LoadedVm& vm, const config::Envi
         return std::nullopt;
     const size_t errors_before = diags.error_count();
     input.accel = choose_accel(vm, env, options.host, options.accel, diags);
+    if (options.qemu_user)
+        check_kvm_access(vm, env, input.accel, *options.qemu_user, options.accel, diags);
     input.host_fingerprint = hostcaps::fingerprint(options.host);
     input.probe_format = [&env](const std::string& path) { return probe_image_format(env.real(path)); };
     auto plan = qemu::build_plan(input, diags);

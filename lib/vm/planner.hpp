@@ -7,6 +7,7 @@
 #include "config/environment.hpp"
 #include "config/resolve.hpp"
 #include "qemu/plan.hpp"
+#include "host/device_open.hpp"
 #include "hostcaps/capabilities.hpp"
 #include "vm/host_check.hpp"
 
@@ -24,6 +25,9 @@ struct PlanOptions {
     HostProblems accel = HostProblems::Errors;
     ConsoleLog console_log = ConsoleLog::Journal;
     const hostcaps::Capabilities* host = nullptr;  // the host probe's answer; nullptr: unknown
+    // The user qemu will run as: checked for access to /dev/kvm when the VM is to run
+    // under KVM (a warning where qemu would fall back to TCG). Unset: not checked.
+    std::optional<host::UserIdentity> qemu_user;
 };
 
 std::optional<qemu::Plan> plan_vm(const config::LoadedVm& vm, const config::Environment& env,
