@@ -57,6 +57,9 @@ SAME_PROPERTIES = ("Type", "KillMode", "TimeoutStartUSec", "TimeoutStopUSec", "N
                    "LockPersonality", "RestrictRealtime", "RestrictSUIDSGID", "KeyringMode", "UMask",
                    "RestrictAddressFamilies", "SystemCallArchitectures", "SystemCallFilter", "SystemCallErrorNumber",
                    "MemoryDenyWriteExecute", "RequiresMountsFor")
+# Ignores the ACPI power button: stopped by force after its stop timeout.
+STUBBORN_YAML = VM_YAML.replace("stop_timeout: 30", "stop_timeout: 5").replace(
+    "cmdline: console=ttyS0 quiet", "cmdline: console=ttyS0 quiet ezkvm.ignore_acpi=1")
 # Valid, but its disk is not there when it starts.
 MISSING_DISK_YAML = VM_YAML + "storage:\n  - { type: virtio-blk, file: /srv/missing/disk.qcow2 }\n"
 
@@ -161,15 +164,30 @@ def check_status(checks, box, user=None):
     checks.check(f"ezkvm status{who}: qemu's PID", f"PIDs: qemu {pid}" in text, text)
     checks.check(f"ezkvm status{who}: uptime", "uptime: " in text, text)
     if user is None:
-        checks.check("ezkvm status: QMP says running", "qemu: running (QMP)" in text, text)
+        # tiny says accel: tcg.
+        checks.check("ezkvm status: QMP says running, and the accelerator", "qemu: running under TCG (QMP)" in text,
+                     text)
         checks.check("ezkvm status: the sockets", "/run/ezkvm/tiny/qmp.sock" in text, text)
         data = parse_json(ezkvm(box, "status", "--json", "tiny").stdout) or {}
-        checks.check("ezkvm status --json parses: running, qemu_pid, qmp_status",
+        checks.check("ezkvm status --json parses: running, qemu_pid, qmp_status, accelerator",
                      data.get("active_state") == "active" and str(data.get("qemu_pid")) == pid
-                     and data.get("qmp_status") == "running" and data.get("uptime_seconds") is not None, data)
+                     and data.get("qmp_status") == "running" and data.get("accelerator") == "TCG"
+                     and data.get("uptime_seconds") is not None, data)
     else:
-        # /run/ezkvm/tiny is qemu's user's (0700): QMP is for root and ezkvm only.
-        checks.check(f"ezkvm status{who}: QMP not reachable is said, not fatal", "QMP not reachable" in text, text)
+        # /run/ezkvm/tiny is qemu's user's (0700): QMP is for root and ezkvm only. Said line by line.
+        lines = [line.strip() for line in text.splitlines()]
+        expected = [
+            "tiny - ezkvm VM tiny: command test guest",
+            "unit: ezkvm@tiny.service (loaded)",
+            "qemu: running as far as systemd knows; its own state and accelerator are for root and the VM's "
+            "user, whose QMP socket it is (root can (sudo ezkvm status tiny); a VM you use yourself is best your "
+            "own user VM (~/.config/ezkvm/, ezkvm --user ...))",
+            f"PIDs: qemu {pid}",
+            "sockets: in /run/ezkvm/tiny, which only the VM's user and root can enter",
+        ]
+        for line in expected:
+            checks.check(f"ezkvm status{who} says: {line}", line in lines, text)
+        checks.check(f"ezkvm status{who} prints no error as state", "denied" not in text.lower(), text)
 
 
 def check_logs(checks, box):
@@ -186,6 +204,22 @@ def check_logs(checks, box):
     followed = box.run(["timeout", "3", "ezkvm", "logs", "-f", "-n", "2", "tiny"], check=False)
     checks.check("ezkvm logs -f prints the last lines and keeps following (until killed)",
                  followed.returncode == 124 and len(followed.stdout.splitlines()) == 2, output(followed))
+
+
+def check_member_cannot_see(checks, box):
+    """What a member of ezkvm (not of systemd-journal) cannot see is said, with a non-zero exit."""
+    logs = ezkvm(box, "logs", "tiny", user=MEMBER)
+    checks.check("a member's ezkvm logs says the journal is not theirs to read, exit 1",
+                 logs.returncode == 1 and logs.stdout == "" and logs.stderr ==
+                 "ezkvm: you cannot read the journal of ezkvm@tiny.service: system units' lines are for root and "
+                 "members of group systemd-journal or adm (sudo usermod -aG systemd-journal $USER), or use sudo\n",
+                 output(logs))
+    view = ezkvm(box, "view", "--print", "tiny", user=MEMBER)
+    checks.check("a member's ezkvm view --print says the display is not theirs to reach, exit 1",
+                 view.returncode == 1 and view.stdout == "" and view.stderr ==
+                 "ezkvm: you cannot reach the display of VM 'tiny': its sockets in /run/ezkvm/tiny belong to the VM's "
+                 "user; root can (sudo ezkvm view tiny); a VM you use yourself is best your own user VM "
+                 "(~/.config/ezkvm/, ezkvm --user ...)\n", output(view))
 
 
 def check_outsider(checks, box):
@@ -214,7 +248,9 @@ def check_member(checks, box, times):
     checks.check("stop was graceful (ACPI)", "guest powered off" in journal, journal[-1500:])
 
     result = ezkvm(box, "start", "tiny", user=MEMBER)
-    checks.check("a member of ezkvm may start a VM", result.returncode == 0, output(result))
+    checks.check("a member of ezkvm may start a VM, and start says so in one line",
+                 result.returncode == 0 and re.fullmatch(r"started ezkvm@tiny\.service \(\d+\.\d\d s\)\n", result.stdout),
+                 output(result))
     check_status(checks, box, user=MEMBER)
     old_pid = prop(box, "ezkvm@tiny.service", "MainPID")
     result = ezkvm(box, "restart", "tiny", user=MEMBER)
@@ -286,7 +322,7 @@ def check_user_vm(checks, box, times):
                  prop(box, "ezkvm@mine.service", "ActiveState", user=MEMBER) == "active")
     status = ezkvm(box, "status", "mine", user=MEMBER, scope_user=True)
     checks.check("ezkvm --user status mine: running, QMP running",
-                 status.returncode == 0 and "qemu: running (QMP)" in status.stdout
+                 status.returncode == 0 and "qemu: running under TCG (QMP)" in status.stdout
                  and f"/run/user/{uid}/ezkvm/mine/qmp.sock" in status.stdout, output(status))
     # journald stores a line a moment after the helper wrote it, which can be after the start returned.
     ready = lambda text: "VM running, QMP ready" in text  # noqa: E731
@@ -295,7 +331,7 @@ def check_user_vm(checks, box, times):
     logs = ezkvm(box, "logs", "mine", user=MEMBER, scope_user=True)
     checks.check("ezkvm --user logs mine (as root would see it: the user's own journal needs persistent "
                  "storage, so the message says why it is empty otherwise)",
-                 logs.returncode == 0 and ("VM running, QMP ready" in logs.stdout or "readable by you" in logs.stderr),
+                 logs.returncode == 0 and ("VM running, QMP ready" in logs.stdout or "persistent storage" in logs.stderr),
                  output(logs)[-1500:])
     root_view = box.run(["journalctl", "--no-pager", "-o", "cat", "_SYSTEMD_USER_UNIT=ezkvm@mine.service"],
                         check=False).stdout
@@ -357,13 +393,25 @@ def check_transient(checks, box, times):
     checks.check("systemd shows the transient unit with the installed user unit's settings", not differ, differ)
     status = ezkvm(box, "status", "eph", user=MEMBER, scope_user=True)
     checks.check("ezkvm --user status eph finds the transient unit, QMP running",
-                 "ezkvm-transient@eph.service" in status.stdout and "qemu: running (QMP)" in status.stdout,
+                 "ezkvm-transient@eph.service" in status.stdout and "qemu: running under TCG (QMP)" in status.stdout,
                  output(status))
+    by_path = ezkvm(box, "status", path, user=MEMBER, scope_user=True)
+    checks.check("ezkvm --user status FILE: the file stands for its transient VM",
+                 by_path.returncode == 0 and "ezkvm-transient@eph.service" in by_path.stdout, output(by_path))
+    qmp = ezkvm(box, "qmp", path, "query-status", user=MEMBER, scope_user=True)
+    checks.check("ezkvm --user qmp FILE query-status", qmp.returncode == 0 and '"running"' in qmp.stdout, output(qmp))
+    logs = ezkvm(box, "logs", "-n", "5", path, user=MEMBER, scope_user=True)
+    checks.check("ezkvm --user logs FILE", logs.returncode == 0, output(logs))
     listed = parse_json(ezkvm(box, "list", "--json", user=MEMBER, scope_user=True).stdout) or []
-    checks.check("ezkvm --user list --json still parses (the transient VM is no VM file of the user's)",
-                 isinstance(listed, list) and all(e.get("name") != "eph" for e in listed), listed)
-    result = ezkvm(box, "stop", "eph", user=MEMBER, scope_user=True)
-    checks.check("ezkvm --user stop eph stops the transient unit", result.returncode == 0, output(result))
+    entry = next((e for e in listed if e.get("name") == "eph"), {})
+    checks.check("ezkvm --user list --json lists the transient VM, marked transient, with its file",
+                 entry.get("transient") is True and entry.get("state") == "active" and entry.get("file") == path,
+                 listed)
+    table = ezkvm(box, "list", user=MEMBER, scope_user=True).stdout
+    checks.check("ezkvm --user list marks it", f"(transient, from {path})" in table, table)
+    result = ezkvm(box, "stop", path, user=MEMBER, scope_user=True)
+    checks.check("ezkvm --user stop FILE stops the transient unit, saying the guest powered off",
+                 result.returncode == 0 and "eph: stopped after" in result.stdout, output(result))
     journal = box.journal("ezkvm-transient@eph.service", user=MEMBER)
     checks.check("the transient unit's ExecStop= found the VM file (ACPI with the VM's own stop timeout)",
                  "stopping: pressing the ACPI power button" in journal and "for up to 30 s" in journal
@@ -376,10 +424,35 @@ def check_transient(checks, box, times):
     checks.check("the printed systemd-run line starts the VM", result.returncode == 0 and
                  prop(box, "ezkvm-transient@eph.service", "ActiveState", user=MEMBER) == "active", output(result))
     status = ezkvm(box, "status", "eph", user=MEMBER, scope_user=True)
-    checks.check("... and QMP says running", "qemu: running (QMP)" in status.stdout, output(status))
+    checks.check("... and QMP says running", "qemu: running under TCG (QMP)" in status.stdout, output(status))
     ezkvm(box, "stop", "--force", "eph", user=MEMBER, scope_user=True)
     checks.check("stopped again", prop(box, "ezkvm-transient@eph.service", "ActiveState", user=MEMBER)
                  in ("inactive", ""))
+
+
+def check_stop_progress(checks, box):
+    """ezkvm stop on a terminal for a guest that ignores the power button: the wait, how to cut
+    it short, the outcome, exit 3; the unit ends inactive (the helper's status is only read)."""
+    box.write_file("/etc/ezkvm/stubborn.yaml", STUBBORN_YAML)
+    box.systemctl("daemon-reload")
+    result = ezkvm(box, "start", "stubborn")
+    if not checks.check("ezkvm start stubborn", result.returncode == 0, output(result)):
+        return
+    box.journal("ezkvm@stubborn.service", wait_for="EZKVM-IGNORING-ACPI", timeout=240)
+    # `script` gives ezkvm a terminal; -e passes on its exit status.
+    result = box.run(["script", "-qec", "ezkvm stop stubborn", "/dev/null"], check=False, timeout=120)
+    text = result.stdout.replace("\r", "\n")
+    for line in ("ezkvm: stopping stubborn: pressing its ACPI power button; the guest has 5 s to power off "
+                 "(Ctrl-C or `ezkvm stop --force stubborn` to stop it now)",
+                 "waiting for the guest to power off: 2 s, 3 s left before qemu is made to quit",
+                 "stubborn: the guest did not power off within 5 s: qemu was made to quit"):
+        checks.check(f"ezkvm stop on a terminal says: {line}", line in text, text)
+    checks.check("a forced stop exits 3", result.returncode == 3, f"exit {result.returncode}")
+    state = prop(box, "ezkvm@stubborn.service", "ActiveState")
+    checks.check("the unit is inactive, not failed, after the forced stop", state == "inactive", state)
+    piped = ezkvm(box, "stop", "stubborn")
+    checks.check("ezkvm stop of a stopped VM says so, exit 0",
+                 piped.returncode == 0 and piped.stdout == "stubborn: not running (inactive)\n", output(piped))
 
 
 def check_system_refuses_file(checks, box):
@@ -399,8 +472,10 @@ def run_steps(checks, box, times):
         run_step(checks, "status", lambda: check_status(checks, box))
         run_step(checks, "logs", lambda: check_logs(checks, box))
         run_step(checks, "non-member", lambda: check_outsider(checks, box))
+        run_step(checks, "what a member cannot see", lambda: check_member_cannot_see(checks, box))
         run_step(checks, "member", lambda: check_member(checks, box, times))
     run_step(checks, "failed start", lambda: check_failed_start(checks, box))
+    run_step(checks, "stop progress", lambda: check_stop_progress(checks, box))
     run_step(checks, "without machined", lambda: check_without_machined(checks, box))
     run_step(checks, "user VM", lambda: check_user_vm(checks, box, times))
     run_step(checks, "transient", lambda: check_transient(checks, box, times))
