@@ -1,8 +1,10 @@
 #include "config/load.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <unordered_map>
 #include <vector>
 
 #include <fmt/format.h>
@@ -10,21 +12,62 @@
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/parser.h>
 
+#include "util/utf8.hpp"
+
 namespace ezkvm::config {
 namespace {
 
+// Thrown by TreeBuilder (after reporting why) to end loading at once: yaml-cpp
+// is never asked for more once a limit is crossed or a second document begins.
+struct StopLoading {};
+
+// The byte offset of a 1-based line and column in `text`.
+size_t offset_of(std::string_view text, int line, int column)
+{
+    size_t at = 0;
+    for (int l = 1; l < line && at < text.size(); ++l) {
+        const size_t end = text.find('\n', at);
+        at = end == std::string_view::npos ? text.size() : end + 1;
+    }
+    return std::min(text.size(), at + static_cast<size_t>(std::max(column - 1, 0)));
+}
+
+// The 1-based line and column of a byte offset in `text`.
+std::pair<int, int> line_column(std::string_view text, size_t offset)
+{
+    int line = 1;
+    size_t line_start = 0;
+    for (size_t i = 0; i < offset && i < text.size(); ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            line_start = i + 1;
+        }
+    }
+    return {line, static_cast<int>(offset - line_start) + 1};
+}
+
 class TreeBuilder : public YAML::EventHandler {
 public:
-    TreeBuilder(std::shared_ptr<const std::string> file, Diagnostics& diags)
-        : file_(std::move(file)), diags_(diags) {}
+    TreeBuilder(std::string_view text, std::shared_ptr<const std::string> file, Diagnostics& diags)
+        : text_(text), file_(std::move(file)), diags_(diags) {}
 
     std::optional<Node> root;
-    int documents = 0;
 
+    // A second document is reported and ends loading. yaml-cpp 0.7 also
+    // "starts" a new document, without consuming anything, at a token that
+    // cannot begin a value (a lone ','): asked again, it would do so forever.
     void OnDocumentStart(const YAML::Mark& mark) override
     {
-        if (++documents == 2)
+        if (++documents_ < 2)
+            return;
+        const std::string_view rest = text_.substr(offset_of(text_, mark.line + 1, mark.column + 1));
+        if (rest.starts_with("---"))
             diags_.error(pos(mark), {}, "a VM file holds one YAML document; remove the second '---' document");
+        else if (!rest.empty())
+            diags_.error(pos(mark), {}, fmt::format("not valid YAML: unexpected '{}'", first_character(rest)));
+        else
+            diags_.error(pos(mark), {}, "not valid YAML");
+        throw StopLoading{};
     }
     void OnDocumentEnd() override {}
 
@@ -49,6 +92,8 @@ public:
     {
         check_anchor(mark, anchor);
         check_tag(mark, tag);
+        if (value.size() > limits::scalar_bytes)
+            stop(mark, fmt::format("a value holds at most {} bytes, this one has {}", limits::scalar_bytes, value.size()));
         Node n;
         n.kind = Node::Kind::Scalar;
         n.pos = pos(mark);
@@ -74,10 +119,26 @@ public:
 private:
     struct Frame {
         Node node;
-        std::optional<Node> key;  // maps: the key waiting for its value
+        std::optional<Node> key;                    // maps: the key waiting for its value
+        std::unordered_map<std::string, int> lines;  // maps: the line of each key given
     };
 
     Pos pos(const YAML::Mark& m) const { return Pos{file_, m.line + 1, m.column + 1}; }
+
+    [[noreturn]] void stop(const Pos& at, std::string message)
+    {
+        diags_.error(at, {}, std::move(message));
+        throw StopLoading{};
+    }
+    [[noreturn]] void stop(const YAML::Mark& mark, std::string message) { stop(pos(mark), std::move(message)); }
+
+    static std::string_view first_character(std::string_view text)
+    {
+        size_t length = 1;
+        while (length < text.size() && length < 4 && (static_cast<unsigned char>(text[length]) & 0xc0) == 0x80)
+            ++length;
+        return text.substr(0, length);
+    }
 
     void check_anchor(const YAML::Mark& mark, YAML::anchor_t anchor)
     {
@@ -95,6 +156,8 @@ private:
     {
         check_anchor(mark, anchor);
         check_tag(mark, tag);
+        if (stack_.size() >= limits::depth)
+            stop(mark, fmt::format("values nest at most {} deep", limits::depth));
         Frame f;
         f.node.kind = kind;
         f.node.pos = pos(mark);
@@ -117,6 +180,8 @@ private:
         }
         Frame& top = stack_.back();
         if (top.node.kind == Node::Kind::Seq) {
+            if (top.node.seq.size() >= limits::list_items)
+                stop(n.pos, fmt::format("a list holds at most {} items", limits::list_items));
             top.node.seq.push_back(std::move(n));
             return;
         }
@@ -130,12 +195,14 @@ private:
             diags_.error(key.pos, {}, "mapping keys must be plain names");
             return;
         }
-        if (const Entry* first = top.node.find(key.scalar)) {
-            diags_.error(key.pos, {},
-                         fmt::format("duplicate key '{}' (first given at line {})", key.scalar, first->key_pos.line),
+        const auto [first, added] = top.lines.emplace(key.scalar, key.pos.line);
+        if (!added) {
+            diags_.error(key.pos, {}, fmt::format("duplicate key '{}' (first given at line {})", key.scalar, first->second),
                          "remove one of them");
             return;
         }
+        if (top.node.map.size() >= limits::map_keys)
+            stop(key.pos, fmt::format("a mapping holds at most {} keys", limits::map_keys));
         Entry e;
         e.key = key.scalar;
         e.key_pos = key.pos;
@@ -143,18 +210,41 @@ private:
         top.node.map.push_back(std::move(e));
     }
 
+    std::string_view text_;
     std::shared_ptr<const std::string> file_;
     Diagnostics& diags_;
+    int documents_ = 0;
     std::vector<Frame> stack_;
 };
+
+// What yaml-cpp is never given: more than a VM file may hold, or bytes that are not UTF-8.
+bool acceptable_text(std::string_view text, const std::shared_ptr<const std::string>& file, Diagnostics& diags)
+{
+    auto error_at = [&](size_t offset, std::string message, std::string hint = {}) {
+        const auto [line, column] = line_column(text, offset);
+        diags.error(Pos{file, line, column}, {}, std::move(message), std::move(hint));
+    };
+    if (text.size() > limits::file_bytes) {
+        error_at(limits::file_bytes, "the file is longer than 1 MiB, the most a VM file may hold");
+        return false;
+    }
+    if (auto bad = first_invalid_utf8(text)) {
+        error_at(*bad, fmt::format("not UTF-8 text: byte 0x{:02x}", static_cast<unsigned char>(text[*bad])),
+                 "a VM file is UTF-8; save it as UTF-8");
+        return false;
+    }
+    return true;
+}
 
 }  // namespace
 
 std::optional<Node> load_yaml(std::string_view text, const std::string& name, Diagnostics& diags)
 {
     auto file = std::make_shared<const std::string>(name);
+    if (!acceptable_text(text, file, diags))
+        return std::nullopt;
     std::istringstream in{std::string(text)};
-    TreeBuilder builder(file, diags);
+    TreeBuilder builder(text, file, diags);
     try {
         YAML::Parser parser(in);
         while (parser.HandleNextDocument(builder)) {
@@ -162,6 +252,8 @@ std::optional<Node> load_yaml(std::string_view text, const std::string& name, Di
     } catch (const YAML::Exception& e) {
         diags.error(Pos{file, e.mark.line + 1, e.mark.column + 1}, {},
                     fmt::format("not valid YAML: {}", e.msg));
+        return std::nullopt;
+    } catch (const StopLoading&) {
         return std::nullopt;
     }
     if (!builder.root || builder.root->is_null()) {
@@ -182,9 +274,12 @@ std::optional<Node> load_yaml_file(const std::string& path, const std::string& d
                     "cannot read the file (missing or not readable)");
         return std::nullopt;
     }
-    std::ostringstream text;
-    text << in.rdbuf();
-    return load_yaml(text.str(), display_name, diags);
+    // One byte past the limit is enough to know that the file is too long.
+    std::string text;
+    char chunk[65536];
+    while (text.size() <= limits::file_bytes && in.read(chunk, sizeof chunk).gcount() > 0)
+        text.append(chunk, static_cast<size_t>(in.gcount()));
+    return load_yaml(text, display_name, diags);
 }
 
 }  // namespace ezkvm::config
