@@ -1,4 +1,5 @@
 // parse_spec: top level, general and system.
+#include "config/parse_internal.hpp"
 #include "parse_fixture.hpp"
 
 using namespace ezkvm::config;
@@ -239,4 +240,45 @@ system:
     CHECK(d[0].rfind("vm.yaml:2:", 0) == 0);
     CHECK(d[1].rfind("vm.yaml:4:", 0) == 0);
     CHECK(d[2].rfind("vm.yaml:6:", 0) == 0);
+}
+
+TEST_CASE("value checks take values of any length without recursing per character")
+{
+    // std::regex overflowed the stack on a 30,000-character CPU flag; the
+    // loader caps values at 4096 bytes, these checks must not rely on that.
+    const std::string huge(1'000'000, 'a');
+    CHECK(detail::valid_cpu_flag("+" + huge));
+    CHECK_FALSE(detail::valid_cpu_flag("+" + huge + "="));
+    CHECK(detail::valid_cpu_model(huge));
+    CHECK(detail::valid_template_name(huge));
+    CHECK_FALSE(valid_vm_name(huge));
+    CHECK_FALSE(detail::valid_listen_address(huge));
+    CHECK_FALSE(detail::valid_usb_port(std::string(1'000'000, '1')));
+    CHECK_FALSE(detail::normalise_mac(huge));
+    CHECK_FALSE(detail::normalise_pci_address(huge));
+}
+
+TEST_CASE("the small formats keep their documented patterns")
+{
+    CHECK(detail::valid_cpu_flag("-hypervisor"));
+    CHECK(detail::valid_cpu_flag("hv-spinlocks=0x1fff"));
+    CHECK_FALSE(detail::valid_cpu_flag("-"));
+    CHECK_FALSE(detail::valid_cpu_flag("a=b=c"));
+    CHECK(detail::valid_user_name("svc$"));
+    CHECK_FALSE(detail::valid_user_name("$"));
+    CHECK(detail::valid_window_size("1707x1067"));
+    CHECK_FALSE(detail::valid_window_size("0x10"));
+    CHECK(detail::valid_listen_address("vm-host.example"));
+    CHECK_FALSE(detail::valid_listen_address("-bad.example"));
+    CHECK_FALSE(detail::valid_listen_address("10.0.0"));
+    CHECK(detail::valid_usb_port("1.2.3.4.5"));
+    CHECK_FALSE(detail::valid_usb_port("1.2.3.4.5.6"));
+    CHECK(detail::normalise_mac("BC-24-11:3A-21-B7") == "bc:24:11:3a:21:b7");
+    CHECK(detail::normalise_pci_address("03:1F.7") == "0000:03:1f.7");
+    CHECK_FALSE(detail::normalise_pci_address("03:20.0"));
+    CHECK(detail::parse_vm_pci_id("1f.3") == std::pair{0x1fu, 3u});
+    CHECK(detail::normalise_uuid("5C4E7C1A-2B8E-4F6A-9D3B-0E1F2A3B4C5D") == "5c4e7c1a-2b8e-4f6a-9d3b-0e1f2a3b4c5d");
+    CHECK(detail::valid_shared_memory_path("/dev/kvmfr0"));
+    CHECK_FALSE(detail::valid_shared_memory_path("/dev/kvmfr"));
+    CHECK_FALSE(detail::valid_shared_memory_path("/dev/shm/.."));
 }
