@@ -94,6 +94,8 @@ public:
         check_tag(mark, tag);
         if (value.size() > limits::scalar_bytes)
             stop(mark, fmt::format("a value holds at most {} bytes, this one has {}", limits::scalar_bytes, value.size()));
+        if (!is_utf8(value))  // what yaml-cpp made of the text: never passed on
+            stop(mark, "the value is not UTF-8 text");
         Node n;
         n.kind = Node::Kind::Scalar;
         n.pos = pos(mark);
@@ -232,6 +234,16 @@ bool acceptable_text(std::string_view text, const std::shared_ptr<const std::str
         error_at(*bad, fmt::format("not UTF-8 text: byte 0x{:02x}", static_cast<unsigned char>(text[*bad])),
                  "a VM file is UTF-8; save it as UTF-8");
         return false;
+    }
+    // YAML text holds no control characters but tab and line breaks; yaml-cpp
+    // 0.7 turns a NUL into a byte that is not UTF-8.
+    for (size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f) {
+            error_at(i, fmt::format("control character 0x{:02x} in the text", c),
+                     "write it as an escape in a double-quoted string, if at all");
+            return false;
+        }
     }
     return true;
 }

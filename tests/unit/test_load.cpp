@@ -91,6 +91,11 @@ TEST_CASE("a VM file is UTF-8 text")
           "vm.yaml:1:9: error: not UTF-8 text: byte 0x80 (a VM file is UTF-8; save it as UTF-8)");
     CHECK(first_error("a: 1\nextra_args: \xb3\n") ==
           "vm.yaml:2:13: error: not UTF-8 text: byte 0xb3 (a VM file is UTF-8; save it as UTF-8)");
+    // yaml-cpp 0.7 turned "\x7f\0" into "\x7f\xa0", which is not UTF-8.
+    CHECK(first_error(std::string("path: /run/\x7f\0_\n", 15)) ==
+          "vm.yaml:1:12: error: control character 0x7f in the text (write it as an escape in a double-quoted string, if at all)");
+    CHECK(first_error(std::string("path: /run/a\0_\n", 15)) ==
+          "vm.yaml:1:13: error: control character 0x00 in the text (write it as an escape in a double-quoted string, if at all)");
     Diagnostics d;
     CHECK(load_yaml("description: \"Gr\xc3\xbc\xc3\x9f" "e\"\n", "vm.yaml", d));
     CHECK(d.empty());
