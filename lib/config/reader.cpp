@@ -72,9 +72,12 @@ std::optional<std::string> scalar_text(const Node& node, const std::string& path
         diags.error(node.pos, path, fmt::format("expected a value, got {}", Node::kind_name(node.kind)));
         return std::nullopt;
     }
+    // Control characters change what a path means once it is in a unit file or
+    // a command line (systemd reads "\x01" as "x01" in RequiresMountsFor=).
     for (char c : node.scalar) {
-        if (c == '\n' || c == '\r' || c == '\0') {
-            diags.error(node.pos, path, "values cannot contain line breaks or NUL characters");
+        const auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7f) {
+            diags.error(node.pos, path, "values cannot contain line breaks, tabs or other control characters");
             return std::nullopt;
         }
     }

@@ -1,5 +1,7 @@
 #include "units/generate.hpp"
 
+#include <fmt/format.h>
+
 #include "units/unit_file.hpp"
 #include "units/vm_units.hpp"
 #include "vm/host_check.hpp"
@@ -17,7 +19,17 @@ std::optional<std::vector<GeneratedFile>> generate_vm_units(const config::Loaded
     auto plan = vm::plan_vm(vm, env, {.accel = vm::HostProblems::Warnings, .host = host}, diags);
     if (!plan || diags.has_errors())
         return std::nullopt;
-    return vm_unit_files(vm, *plan, vm_paths(vm.name, env.scope), settings);
+    auto files = vm_unit_files(vm, *plan, vm_paths(vm.name, env.scope), settings);
+    // The last defence: a unit systemd would read only in part is not written at all.
+    for (const auto& file : files) {
+        if (auto problem = unit_text_problem(file.content)) {
+            diags.error(Pos{std::make_shared<const std::string>(vm.source)}, {},
+                        fmt::format("no units: {} would be cut short: {}", file.path, *problem),
+                        "shorten the values that go into it");
+            return std::nullopt;
+        }
+    }
+    return files;
 }
 
 GeneratedFile host_probe_dropin(const hostcaps::Capabilities* host)

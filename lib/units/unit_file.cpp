@@ -1,6 +1,10 @@
 #include "units/unit_file.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
+
+#include "util/utf8.hpp"
 
 namespace ezkvm::units {
 namespace {
@@ -62,12 +66,12 @@ void append_word(std::string& out, std::string_view word, bool command)
     for (char c : word) {
         const auto u = static_cast<unsigned char>(c);
         if (is_line_break(c))
-            out += ' ';
+            out += command ? ' ' : '\0';
         else if (c == '"' || c == '\\')
             (out += '\\') += c;
         else if (doubled(c, command))
             (out += c) += c;
-        else if (u < ' ' || u == 0x7f)
+        else if (command && (u < ' ' || u == 0x7f))
             out += fmt::format("\\x{:02x}", u);
         else
             out += c;
@@ -108,6 +112,23 @@ std::string escape_command(const std::vector<std::string>& argv)
         append_word(out, argv[i], true);
     }
     return out;
+}
+
+std::optional<std::string> unit_text_problem(std::string_view text)
+{
+    size_t number = 1;
+    for (size_t start = 0; start < text.size(); ++number) {
+        const size_t end = std::min(text.find('\n', start), text.size());
+        const std::string_view line = text.substr(start, end - start);
+        if (line.size() > max_unit_line_bytes)
+            return fmt::format("line {} is {} bytes long, systemd reads lines of less than 1 MiB", number, line.size());
+        if (!is_utf8(line))
+            return fmt::format("line {} is not UTF-8, systemd would drop it", number);
+        if (line.find_first_of(std::string_view("\0\r", 2)) != std::string_view::npos)
+            return fmt::format("line {} holds a NUL or carriage return, which ends a line for systemd", number);
+        start = end + 1;
+    }
+    return std::nullopt;
 }
 
 UnitFile& UnitFile::add(std::string_view section, std::string_view key, std::string value)

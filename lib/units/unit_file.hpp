@@ -3,6 +3,8 @@
 // possibly repeated keys. Values are escaped when they are set, by the kind of
 // setting they go into, so no value can add a line, a setting, a specifier
 // (%) or a variable expansion ($) of its own.
+#include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,14 +16,27 @@ namespace ezkvm::units {
 // must not end in a backslash (it would continue the line).
 std::string escape_value(std::string_view value);
 
-// One word for settings that split on whitespace and honour quotes
-// (RequiresMountsFor=, ReadWritePaths=, ExecStart= arguments): quoted with C
-// escapes when needed, '%' doubled.
+// One path for settings that split on whitespace and remove quotes but do not
+// C-unescape (RequiresMountsFor=, ReadWritePaths=, DeviceAllow=): quoted when
+// needed, '"' and '\\' behind a backslash (read back as themselves), '%'
+// doubled, every other byte as it is ("\\x01" would be read as "x01"). A line
+// break or NUL cannot be carried: it is written as NUL, which
+// unit_text_problem() refuses, so the path never becomes a different one.
 std::string escape_word(std::string_view word);
 
-// A command line for ExecStart=/ExecStop=: every argument a word as above,
-// and '$' doubled so systemd does not expand variables.
+// A command line for ExecStart=/ExecStop=, which C-unescapes: every argument
+// quoted when needed, control characters as \xNN, and '$' doubled so systemd
+// does not expand variables.
 std::string escape_command(const std::vector<std::string>& argv);
+
+// systemd 252 stops reading a unit file at a line of 1 MiB or more
+// (LONG_LINE_MAX), ends a line at NUL or CR, and drops a line that is not
+// UTF-8: everything after it would be silently lost.
+inline constexpr size_t max_unit_line_bytes = (1u << 20) - 1;
+
+// What keeps systemd from reading `text` (a rendered unit) line by line as
+// written, or nullopt when nothing does.
+std::optional<std::string> unit_text_problem(std::string_view text);
 
 class UnitFile {
 public:

@@ -4,11 +4,15 @@
 #include <algorithm>
 #include <sstream>
 
+#include <filesystem>
+
+#include "units/generate.hpp"
 #include "units/unit_names.hpp"
 #include "units/vm_units.hpp"
 
 using namespace ezkvm;
 using namespace ezkvm::units;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -345,4 +349,31 @@ TEST_CASE("the dry-run listing shows each file under its path, links with their 
           "# a.service.d/50-ezkvm.conf\n[Unit]\nDescription=x\n\n"
           "# multi-user.target.wants/a.service -> /usr/lib/systemd/system/a.service\n");
     CHECK(render_listing({}).empty());
+}
+
+TEST_CASE("a VM whose unit would hold a line of 1 MiB gets no units at all")
+{
+    // Within every limit of a VM file, '%' (doubled in a unit) still makes
+    // ExecStart= longer than the 1 MiB line systemd reads.
+    std::string yaml = "system: { bios: { type: seabios } }\nextra_args:\n";
+    for (int i = 0; i < 260; ++i)
+        yaml += "  - \"" + std::string(2100, '%') + "\"\n";
+    config::LoadedVm vm;
+    vm.name = "huge";
+    vm.source = "/etc/ezkvm/huge.yaml";
+    vm.spec = parse_test::parse(yaml, "huge").spec;  // a warning: extra_args are unchecked
+    config::Environment env;
+    fs::path source(__FILE__);
+    if (source.is_relative())
+        source = fs::read_symlink("/proc/self/exe").parent_path().parent_path() / source;
+    env.root = (source.parent_path() / "../fixtures/firmware/site").lexically_normal().string();
+    env.shipped_templates = "/nonexistent";
+    Diagnostics diags;
+    CHECK_FALSE(generate_vm_units(vm, env, system_settings(), nullptr, diags));
+    std::string messages;
+    for (const auto& d : diags.items())
+        messages += d.str() + "\n";
+    CHECK_THAT(messages, Catch::Contains("/etc/ezkvm/huge.yaml: error: no units: ezkvm@huge.service.d/50-ezkvm.conf "
+                                         "would be cut short: line ") &&
+                             Catch::Contains("systemd reads lines of less than 1 MiB"));
 }
