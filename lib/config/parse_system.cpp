@@ -39,7 +39,44 @@ Bios parse_bios(const MapReader& sys)
     return bios;
 }
 
-Cpu parse_cpu(const MapReader& sys)
+unsigned bits_for(unsigned count)
+{
+    unsigned bits = 0;
+    while ((1u << bits) < count)
+        ++bits;
+    return bits;
+}
+
+// qemu 7.2's limits: the machine's CPU count (q35 288, i440fx 255), and APIC
+// IDs (socket, core and thread numbers packed in power-of-two fields) below
+// 255, as more need an interrupt-remapping IOMMU that ezkvm does not add.
+void check_vcpu_count(const MapReader& r, const Cpu& cpu, Chipset chipset)
+{
+    // Reported at the largest count, the likeliest mistake.
+    const char* key = cpu.sockets >= cpu.cores && cpu.sockets >= cpu.threads ? "sockets"
+                      : cpu.cores >= cpu.threads                             ? "cores"
+                                                                             : "threads";
+    const unsigned total = cpu.sockets * cpu.cores * cpu.threads;
+    const bool q35 = chipset == Chipset::Q35;
+    const unsigned machine_max = q35 ? 288 : 255;
+    const auto topology = fmt::format("{} socket(s) x {} core(s) x {} thread(s)", cpu.sockets, cpu.cores, cpu.threads);
+    const char* hint = "lower sockets, cores or threads";
+    if (total > machine_max) {
+        r.error(key, fmt::format("{} = {} vCPUs; qemu's {} machine takes at most {}", topology, total,
+                                     q35 ? "q35" : "i440fx", machine_max), hint);
+        return;
+    }
+    const unsigned thread_bits = bits_for(cpu.threads);
+    const unsigned core_bits = bits_for(cpu.cores);
+    const unsigned apic_ids = (((cpu.sockets - 1) << (core_bits + thread_bits)) | ((cpu.cores - 1) << thread_bits) |
+                               (cpu.threads - 1)) + 1;
+    if (apic_ids > 255)
+        r.error(key, fmt::format("{} needs {} APIC IDs; qemu starts more than 255 only with an interrupt-remapping "
+                                     "IOMMU, which ezkvm does not add", topology, apic_ids),
+                  "lower sockets, cores or threads; cores and threads count as the next power of two");
+}
+
+Cpu parse_cpu(const MapReader& sys, Chipset chipset)
 {
     const MapReader r = sys.map("cpu", {"model", "sockets", "cores", "threads", "flags"});
     Cpu cpu;
@@ -59,6 +96,7 @@ Cpu parse_cpu(const MapReader& sys)
                 r.error("flags", fmt::format("'{}' is not a CPU flag", flag), "expected +name, -name, name or name=value");
         }
     }
+    check_vcpu_count(r, cpu, chipset);
     return cpu;
 }
 
@@ -92,7 +130,14 @@ Tpm parse_tpm(const MapReader& sys)
         else
             r.error("version", fmt::format("'{}' is not a TPM version", *version), "expected one of: 2.0, 1.2");
     }
-    assign(tpm.disk, r.absolute_path("disk"));
+    if (auto disk = r.absolute_path("disk")) {
+        // swtpm splits --tpmstate at every ',' and has no escape for one.
+        if (disk->find(',') != std::string::npos)
+            r.error("disk", fmt::format("swtpm cannot use '{}': it splits its options at ',' and has no escape for it", *disk),
+                    "choose a path without ','");
+        else
+            tpm.disk = *disk;
+    }
     assign(tpm.socket, r.absolute_path("socket"));
     return tpm;
 }
@@ -134,7 +179,7 @@ System parse_system(const MapReader& root)
     System sys;
     sys.chipset = parse_chipset(r);
     sys.bios = parse_bios(r);
-    sys.cpu = parse_cpu(r);
+    sys.cpu = parse_cpu(r, sys.chipset.type);
     sys.memory = parse_memory(r);
     sys.tpm = parse_tpm(r);
     sys.applesmc_osk = parse_applesmc(r);

@@ -191,6 +191,13 @@ std::optional<LoadedVm> load_vm_file(const std::string& real_path, const std::st
     auto own = load_yaml_file(real_path, display, diags);
     if (!own)
         return std::nullopt;
+    // Templates and defaults.yaml may be empty; a VM file that says nothing is
+    // a mistake (a file truncated or saved empty), not a VM of built-in defaults.
+    if (own->is_map() && own->map.empty()) {
+        diags.error(Pos{file_pos.file, 1, 1}, {}, "the file is empty",
+                    "a VM file names at least its template, e.g. 'general: { template: linux }'");
+        return std::nullopt;
+    }
 
     Node site;
     site.kind = Node::Kind::Map;
