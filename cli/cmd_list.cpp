@@ -14,6 +14,7 @@
 #include "config/resolve.hpp"
 #include "units/transient.hpp"
 #include "units/vm_units.hpp"
+#include "util/json_text.hpp"
 
 namespace ezkvm::cli {
 namespace {
@@ -158,7 +159,7 @@ void print_json(const std::vector<Row>& rows)
         }
         out.push_back(std::move(item));
     }
-    std::cout << out.dump(2) << '\n';
+    std::cout << json_text(out, 2) << '\n';
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 
 #include "cli/vm_target.hpp"
 #include "runtime/qmp.hpp"
+#include "util/json_text.hpp"
 
 namespace ezkvm::cli {
 namespace {
@@ -64,7 +65,7 @@ int run_qmp(const QmpOptions& opts, const GlobalOptions& global)
         std::cerr << fmt::format("ezkvm: qmp {}: {}: {}\n", opts.command, reply->error_class, reply->error_desc);
         return exit_errors;
     }
-    std::cout << reply->value.dump(2) << '\n';
+    std::cout << json_text(reply->value, 2) << '\n';
     return exit_ok;
 }
 

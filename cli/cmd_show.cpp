@@ -13,6 +13,7 @@
 #include "units/generate.hpp"
 #include "util/shell_quote.hpp"
 #include "vm/planner.hpp"
+#include "util/json_text.hpp"
 
 namespace ezkvm::cli {
 namespace {
@@ -28,7 +29,7 @@ struct ShowOptions {
 void print_argv(const std::vector<std::string>& argv, const ShowOptions& opts)
 {
     if (opts.json) {
-        std::cout << nlohmann::json(argv).dump(2) << '\n';
+        std::cout << json_text(argv, 2) << '\n';
     } else if (opts.shell) {
         std::string line;
         for (const auto& arg : argv)

@@ -22,6 +22,7 @@
 #include "runtime/qmp.hpp"
 #include "units/vm_units.hpp"
 #include "util/vm_paths.hpp"
+#include "util/json_text.hpp"
 
 namespace ezkvm::cli {
 namespace {
@@ -156,7 +157,7 @@ void print_json(const std::string& vm, const Status& s)
         {"sockets_reachable", s.reachable},
         {"sockets", s.sockets},
     };
-    std::cout << out.dump(2) << '\n';
+    std::cout << json_text(out, 2) << '\n';
 }
 
 }  // namespace

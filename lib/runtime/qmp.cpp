@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "runtime/unix_socket.hpp"
+#include "util/json_text.hpp"
 
 namespace ezkvm::runtime {
 namespace {
@@ -32,7 +33,7 @@ bool QmpClient::send(const nlohmann::json& message)
 {
     if (!socket_)
         return false;
-    const std::string text = message.dump() + "\n";
+    const std::string text = json_text(message) + "\n";
     size_t done = 0;
     while (done < text.size()) {
         const ssize_t n = ::send(socket_.get(), text.data() + done, text.size() - done, MSG_NOSIGNAL);

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "util/json_text.hpp"
 #include "util/utf8.hpp"
 
 using namespace ezkvm;
@@ -23,4 +24,12 @@ TEST_CASE("the first byte that is not UTF-8 is found")
     CHECK(first_invalid_utf8("\xf4\x90\x80\x80") == 0u);      // above U+10FFFF
     CHECK(first_invalid_utf8("\xff\xfe" "a\0") == 0u);        // UTF-16 byte order mark
     CHECK(first_invalid_utf8("\xe2\x82" "x") == 0u);          // bad continuation
+}
+
+TEST_CASE("JSON text never throws on bytes that are not UTF-8")
+{
+    // nlohmann-json's dump() threw type_error.316: `ezkvm show --json` aborted.
+    const nlohmann::json argv = std::vector<std::string>{"-name", "a\xb3" "b"};
+    CHECK(json_text(argv) == "[\"-name\",\"a\xef\xbf\xbd" "b\"]");
+    CHECK(json_text(argv, 2) == "[\n  \"-name\",\n  \"a\xef\xbf\xbd" "b\"\n]");
 }
