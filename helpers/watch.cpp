@@ -1,7 +1,7 @@
 // The unit's one resident helper, started by wait-ready before the guest runs
 // and living as long as qemu:
-// - the guest's serial console to the unit's journal (stdout) and to
-//   console-attach.sock for `ezkvm console` (runtime/console_relay.hpp), with
+// - the guest's serial console to the unit's journal (a stream of its own,
+//   see guest_log) and to console-attach.sock for `ezkvm console` (runtime/console_relay.hpp), with
 //   the console connected by wait-ready (--console-fd) or here;
 // - the guest watch (runtime/guest_watch.hpp) on qemu's second QMP socket:
 //   when the guest dies under a live qemu (a KVM internal error, a panic), it
@@ -12,6 +12,8 @@
 #include <fcntl.h>
 #include <iostream>
 #include <poll.h>
+#include <syslog.h>
+#include <systemd/sd-journal.h>
 #include <unistd.h>
 
 #include "helpers/helper.hpp"
@@ -37,6 +39,20 @@ runtime::Fd open_console(const Invocation& inv, const VmPaths& paths)
     if (!connected.fd)
         say("cannot connect to the serial console {}: {}", paths.console(), std::strerror(connected.error));
     return std::move(connected.fd);
+}
+
+// The guest's lines go to the journal on a stream of their own that reads no
+// "<N>" priority prefix. On the unit's stdout journald takes one from the
+// start of every line (SyslogLevelPrefix=, which ezkvm-helper's own messages
+// use), so a guest printing "<0>" logged at emerg, which journald broadcasts
+// to every terminal. Without journald (run by hand) they go to stdout.
+runtime::Fd guest_log()
+{
+    const int stream = sd_journal_stream_fd(program_invocation_short_name, LOG_INFO, /*level_prefix=*/0);
+    if (stream >= 0)
+        return runtime::Fd(stream);
+    say("no journal stream for the guest's console ({}); writing it to stdout", std::strerror(-stream));
+    return runtime::Fd(::dup(STDOUT_FILENO));
 }
 
 bool write_pidfile(const std::string& path)
@@ -113,9 +129,10 @@ int run_watch(const Invocation& inv)
         auto console = open_console(inv, paths);
         if (!console)
             return 1;
+        const runtime::Fd log = guest_log();
         runtime::ConsoleRelayOptions options;
         options.console = std::move(console);
-        options.log_fd = STDOUT_FILENO;
+        options.log_fd = log.get();
         options.attach_socket = runtime::console_attach_socket(paths);
         options.watch_fd = guest.fd();
         options.on_watch = [&guest] { return guest.on_readable(); };

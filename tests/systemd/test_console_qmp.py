@@ -150,6 +150,16 @@ def check_console(checks, box):
     checks.check("what was typed on the console also reaches the journal", "EZKVM-PIPE-ECHO-1" in journal,
                  journal[-2000:])
 
+    # journald reads a "<N>" priority prefix at the start of each line of a unit's stdout:
+    # a guest line "<0>..." there was logged at emerg and broadcast to every terminal.
+    got = drive_console(box, "pipe", "<0>EZKVM-PRIORITY-0")
+    box.journal("ezkvm@demo.service", wait_for="EZKVM-PRIORITY-0")
+    entries = [json.loads(line) for line in box.run(["journalctl", "--no-pager", "-o", "json", "-u",
+                                                     "ezkvm@demo.service"]).stdout.splitlines()]
+    marked = [(e.get("PRIORITY"), e.get("MESSAGE")) for e in entries if "EZKVM-PRIORITY-0" in str(e.get("MESSAGE"))]
+    checks.check("a guest console line starting '<0>' is logged as text at info priority, not at emerg",
+                 marked and all(p == "6" and str(m).startswith("<0>") for p, m in marked), (got, marked))
+
     result = ezkvm(box, "console", "demo", user="mallory")
     checks.check("a user outside group ezkvm gets a permission message naming group ezkvm",
                  result.returncode == 1 and "permission denied" in result.stderr and "group ezkvm" in result.stderr,
