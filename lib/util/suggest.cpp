@@ -37,6 +37,10 @@ std::string closest_match(std::string_view word, const std::vector<std::string>&
     std::string best;
     size_t best_distance = limit + 1;
     for (const auto& c : candidates) {
+        // The distance is at least the difference in length: a 4000-byte
+        // unknown key needs no table of 4000 x length(candidate).
+        if (word.size() > c.size() + limit || c.size() > word.size() + limit)
+            continue;
         const size_t d = edit_distance(word, c);
         if (d < best_distance) {
             best_distance = d;
