@@ -34,8 +34,9 @@ namespace {
 const std::string& input_path()
 {
     static const std::string path = [] {
-        const char* base = ::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp";
-        std::string dir = std::string(base) + "/ezkvm-fuzz.XXXXXX";
+        const char* tmpdir = std::getenv("TMPDIR");
+        const std::string base = ::access("/dev/shm", W_OK) == 0 ? "/dev/shm" : tmpdir ? tmpdir : "/tmp";
+        std::string dir = base + "/ezkvm-fuzz.XXXXXX";
         if (!::mkdtemp(dir.data()))
             std::abort();
         return dir + "/fuzz.yaml";
