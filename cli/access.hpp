@@ -6,7 +6,7 @@
 // reach it, members of group ezkvm only start, stop and watch it from systemd.
 #include <string>
 
-#include "util/vm_paths.hpp"
+#include "base/vm_paths.hpp"
 
 namespace ezkvm::cli {
 

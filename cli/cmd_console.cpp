@@ -19,7 +19,7 @@ int attach(const std::string& name, const GlobalOptions& global)
     const auto vm = vm_target(name, global);
     if (!vm)
         return exit_usage;
-    runtime::Fd console = connect_to_vm(*vm, runtime::console_attach_socket(vm->paths), "serial console");
+    Fd console = connect_to_vm(*vm, runtime::console_attach_socket(vm->paths), "serial console");
     if (!console)
         return exit_errors;
 

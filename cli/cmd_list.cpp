@@ -14,7 +14,7 @@
 #include "config/resolve.hpp"
 #include "units/transient.hpp"
 #include "units/vm_units.hpp"
-#include "util/json_text.hpp"
+#include "base/json_text.hpp"
 
 namespace ezkvm::cli {
 namespace {

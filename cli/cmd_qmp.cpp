@@ -9,7 +9,7 @@
 
 #include "cli/vm_target.hpp"
 #include "runtime/qmp.hpp"
-#include "util/json_text.hpp"
+#include "base/json_text.hpp"
 
 namespace ezkvm::cli {
 namespace {
@@ -20,7 +20,7 @@ constexpr auto command_timeout = std::chrono::seconds(60);
 
 std::optional<runtime::QmpClient> open_qmp(const VmTarget& vm)
 {
-    runtime::Fd socket = connect_to_vm(vm, vm.paths.qmp(), "QMP socket");
+    Fd socket = connect_to_vm(vm, vm.paths.qmp(), "QMP socket");
     if (!socket)
         return std::nullopt;
     runtime::QmpClient client(std::move(socket));

@@ -43,7 +43,7 @@ void warn_about_user(const config::LoadedVm& vm, Diagnostics& diags)
 }
 
 // Taps for bridge and nat NICs and macvtaps, as the unit's privileged prepare step makes them; only root can.
-bool setup_network(const config::LoadedVm& vm, const runtime::Owner& owner, Diagnostics& diags)
+bool setup_network(const config::LoadedVm& vm, const Owner& owner, Diagnostics& diags)
 {
     const auto links = net::host_links(vm.spec);
     if (links.empty())
@@ -81,7 +81,7 @@ int run_claimed(const config::LoadedVm& vm, const config::Environment& env, cons
     for (const auto& created : runtime::prepare(input, diags))
         std::cerr << fmt::format("ezkvm: created {} {}\n", created.what, created.path);
     const bool network = !diags.has_errors() && setup_network(vm, input.owner, diags);
-    std::vector<runtime::Fd> macvtaps;  // qemu's -netdev tap,fd=N, as the unit's with-macvtaps step
+    std::vector<Fd> macvtaps;  // qemu's -netdev tap,fd=N, as the unit's with-macvtaps step
     if (!diags.has_errors())
         if (auto failure = net::open_macvtaps(plan.macvtaps, macvtaps))
             diags.error({}, "network", fmt::format("cannot hand the macvtaps to qemu: {}", *failure));
@@ -142,7 +142,7 @@ int run_vm(const RunOptions& opts, const GlobalOptions& global)
     runtime::StopSignals signals;
     const VmPaths paths = vm_paths(vm->name, env.scope);
     Diagnostics claim_diags;
-    auto claim = runtime::RuntimeClaim::acquire(vm->name, paths, runtime::Owner::current(), claim_diags);
+    auto claim = runtime::RuntimeClaim::acquire(vm->name, paths, Owner::current(), claim_diags);
     if (!claim) {
         print_diagnostics(std::cerr, claim_diags);
         return exit_errors;

@@ -11,9 +11,9 @@
 #include "config/emit.hpp"
 #include "config/resolve.hpp"
 #include "units/generate.hpp"
-#include "util/shell_quote.hpp"
+#include "base/shell_quote.hpp"
 #include "vm/planner.hpp"
-#include "util/json_text.hpp"
+#include "base/json_text.hpp"
 
 namespace ezkvm::cli {
 namespace {

@@ -21,8 +21,8 @@
 #include "cli/vm_target.hpp"
 #include "runtime/qmp.hpp"
 #include "units/vm_units.hpp"
-#include "util/vm_paths.hpp"
-#include "util/json_text.hpp"
+#include "base/json_text.hpp"
+#include "base/vm_paths.hpp"
 
 namespace ezkvm::cli {
 namespace {

@@ -22,8 +22,8 @@
 #include "config/resolve.hpp"
 #include "runtime/qmp.hpp"
 #include "runtime/viewer_command.hpp"
-#include "util/shell_quote.hpp"
-#include "util/suggest.hpp"
+#include "base/shell_quote.hpp"
+#include "base/suggest.hpp"
 
 namespace ezkvm::cli {
 namespace {
@@ -69,7 +69,7 @@ bool wait_until_started(const VmTarget& vm, unsigned timeout_seconds)
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_seconds);
     std::string status;
     for (;;) {
-        runtime::Fd socket = connect_to_vm(vm, vm.paths.qmp(), "QMP socket");
+        Fd socket = connect_to_vm(vm, vm.paths.qmp(), "QMP socket");
         if (!socket)
             return false;
         runtime::QmpClient client(std::move(socket));
@@ -94,7 +94,7 @@ std::optional<std::string> write_connection_file(const std::string& text)
 {
     const char* runtime_dir = std::getenv("XDG_RUNTIME_DIR");
     std::string pattern = std::string(runtime_dir && *runtime_dir ? runtime_dir : "/tmp") + "/ezkvm-view-XXXXXX.vv";
-    runtime::Fd fd(::mkostemps(pattern.data(), 3, O_CLOEXEC));
+    Fd fd(::mkostemps(pattern.data(), 3, O_CLOEXEC));
     if (!fd || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
         std::cerr << fmt::format("ezkvm: cannot write the viewer's connection file {}: {}\n", pattern,
                                  std::strerror(errno));

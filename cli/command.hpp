@@ -7,7 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
-#include "util/vm_paths.hpp"
+#include "base/vm_paths.hpp"
 
 namespace ezkvm::cli {
 

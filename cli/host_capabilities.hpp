@@ -2,7 +2,7 @@
 // The host probe's answer for the commands that plan a VM (check, show, run,
 // start): from the cache, or probed once per process when it is not current.
 #include "hostcaps/capabilities.hpp"
-#include "util/vm_paths.hpp"
+#include "base/vm_paths.hpp"
 
 namespace ezkvm::cli {
 

@@ -2,7 +2,7 @@
 // Printing diagnostics the same way in every command.
 #include <ostream>
 
-#include "util/diagnostic.hpp"
+#include "base/diagnostic.hpp"
 
 namespace ezkvm::cli {
 

@@ -9,7 +9,7 @@
 #include "cli/report.hpp"
 #include "config/resolve.hpp"
 #include "runtime/vm_socket.hpp"
-#include "util/suggest.hpp"
+#include "base/suggest.hpp"
 
 namespace ezkvm::cli {
 
@@ -49,7 +49,7 @@ std::optional<VmTarget> vm_target(const std::string& arg, const GlobalOptions& g
     return VmTarget{*name, global.scope(), vm_paths(*name, global.scope()), config::is_file_argument(arg)};
 }
 
-runtime::Fd connect_to_vm(const VmTarget& vm, const std::string& path, std::string_view what)
+Fd connect_to_vm(const VmTarget& vm, const std::string& path, std::string_view what)
 {
     auto connected = runtime::connect_vm_socket(vm.name, vm.scope, path, what);
     if (connected.fd)

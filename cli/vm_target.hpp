@@ -8,8 +8,8 @@
 #include <vector>
 
 #include "cli/command.hpp"
-#include "runtime/fd.hpp"
-#include "util/vm_paths.hpp"
+#include "base/fd.hpp"
+#include "base/vm_paths.hpp"
 
 namespace ezkvm::cli {
 
@@ -29,7 +29,7 @@ std::optional<VmTarget> vm_target(const std::string& arg, const GlobalOptions& g
 
 // Connects to one of the VM's sockets; prints the reason and returns an
 // invalid Fd when that fails.
-runtime::Fd connect_to_vm(const VmTarget& vm, const std::string& path, std::string_view what);
+Fd connect_to_vm(const VmTarget& vm, const std::string& path, std::string_view what);
 
 // The names of the VMs in the config directories of `scope`.
 std::vector<std::string> vm_names(Scope scope);

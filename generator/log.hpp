@@ -9,7 +9,7 @@
 
 #include <fmt/format.h>
 
-#include "util/diagnostic.hpp"
+#include "base/diagnostic.hpp"
 
 namespace ezkvm::generator {
 

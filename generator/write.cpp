@@ -105,7 +105,7 @@ std::optional<std::string> OutputDir::write_regular(const std::string& relative,
     if (!anonymous_files_)
         return write_renamed(relative, content);
     const std::string parent = parent_of(relative);
-    runtime::Fd fd(::openat(dir_.get(), parent.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, file_mode));
+    Fd fd(::openat(dir_.get(), parent.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, file_mode));
     if (!fd) {
         if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL)
             return why(full(parent), errno);

@@ -6,7 +6,7 @@
 #include <set>
 #include <string>
 
-#include "runtime/fd.hpp"
+#include "base/fd.hpp"
 #include "units/generated_file.hpp"
 
 namespace ezkvm::generator {
@@ -28,7 +28,7 @@ private:
     std::optional<std::string> write_symlink(const std::string& relative, const std::string& target);
 
     std::string path_;
-    runtime::Fd dir_;
+    Fd dir_;
     int open_error_ = 0;
     bool anonymous_files_ = true;   // O_TMPFILE and /proc/self/fd work here
     bool mode_needs_fchmod_ = false;  // the umask would take bits off 0644

@@ -65,7 +65,7 @@ void WatchedProcess::signal(int sig) const
 std::optional<WatchedProcess> watch(pid_t pid)
 {
     // glibc 2.36's <sys/pidfd.h> lacks extern "C": call the kernel directly.
-    runtime::Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    Fd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
     if (!pidfd)
         return std::nullopt;
     return WatchedProcess{pid, std::move(pidfd)};

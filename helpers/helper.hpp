@@ -12,9 +12,9 @@
 #include <fmt/format.h>
 
 #include "config/resolve.hpp"
-#include "runtime/fd.hpp"
-#include "util/diagnostic.hpp"
-#include "util/vm_paths.hpp"
+#include "base/fd.hpp"
+#include "base/diagnostic.hpp"
+#include "base/vm_paths.hpp"
 
 namespace ezkvm::helper {
 
@@ -72,7 +72,7 @@ double seconds(Clock::duration d);
 // A process that is not our child, watched through a pidfd.
 struct WatchedProcess {
     pid_t pid = 0;
-    runtime::Fd pidfd;  // readable once the process has exited
+    Fd pidfd;  // readable once the process has exited
 
     bool exited() const;
     // Waits at most `timeout` for it to exit; whether it did.

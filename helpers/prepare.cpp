@@ -20,10 +20,10 @@ namespace {
 
 // The user the unit runs qemu as: general.user, else ezkvm (the generator's User=).
 // A user manager runs everything as its own user.
-std::optional<runtime::Owner> vm_owner(const config::VmSpec& spec, Scope scope, Diagnostics& diags)
+std::optional<Owner> vm_owner(const config::VmSpec& spec, Scope scope, Diagnostics& diags)
 {
     if (scope == Scope::User)
-        return runtime::Owner::current();
+        return Owner::current();
     const std::string name = units::qemu_user_name(spec.general.user, scope);
     const passwd* user = ::getpwnam(name.c_str());
     if (!user) {
@@ -31,7 +31,7 @@ std::optional<runtime::Owner> vm_owner(const config::VmSpec& spec, Scope scope, 
                     spec.general.user.empty() ? "run systemd-sysusers to create it" : "create it or change general.user");
         return std::nullopt;
     }
-    return runtime::Owner{user->pw_uid, user->pw_gid};
+    return Owner{user->pw_uid, user->pw_gid};
 }
 
 // The unit's ExecStart= was planned from the host capabilities whose fingerprint
@@ -52,7 +52,7 @@ void check_units_current(const qemu::Plan& plan, Scope scope, Diagnostics& diags
 }  // namespace
 
 // The VM's taps and macvtaps (only root can make them: a user VM cannot have such NICs).
-std::vector<std::string> prepare_network(const config::VmSpec& spec, Scope scope, const runtime::Owner& owner,
+std::vector<std::string> prepare_network(const config::VmSpec& spec, Scope scope, const Owner& owner,
                                          Diagnostics& diags)
 {
     const auto links = net::host_links(spec);
@@ -90,7 +90,7 @@ int prepare(const Invocation& inv)
     }
     if (plan)
         check_units_current(*plan, inv.scope, diags);
-    std::optional<runtime::Owner> owner;
+    std::optional<Owner> owner;
     if (plan && !diags.has_errors())
         owner = vm_owner(vm->spec, inv.scope, diags);
     if (owner) {

@@ -9,9 +9,9 @@
 
 #include "helpers/helper.hpp"
 #include "runtime/guest_watch.hpp"
-#include "runtime/process.hpp"
+#include "base/process.hpp"
 #include "runtime/qmp.hpp"
-#include "runtime/unix_socket.hpp"
+#include "base/unix_socket.hpp"
 
 namespace ezkvm::helper {
 namespace {
@@ -27,9 +27,9 @@ constexpr auto status_poll = 200ms;
 // cgroup, writing to the same journal stream.
 bool start_watch(const Invocation& inv, const VmPaths& paths, bool serial)
 {
-    runtime::Fd console;
+    Fd console;
     if (serial) {
-        auto connected = runtime::connect_unix(paths.console());
+        auto connected = connect_unix(paths.console());
         if (!connected.fd) {
             say("cannot connect to the serial console {}: {}", paths.console(), std::strerror(connected.error));
             return false;
@@ -44,11 +44,11 @@ bool start_watch(const Invocation& inv, const VmPaths& paths, bool serial)
     argv.emplace_back("watch");
     argv.push_back(console ? fmt::format("--console-fd={}", console.get()) : "--no-console");
     argv.push_back(inv.vm);
-    runtime::SpawnOptions options;
+    SpawnOptions options;
     if (console)
         options.pass_fds = {console.get()};
     options.die_with_parent = false;
-    auto started = runtime::spawn(argv, options);
+    auto started = spawn(argv, options);
     if (!started.process) {
         say("{}", started.error);
         return false;

@@ -19,7 +19,7 @@
 #include "helpers/helper.hpp"
 #include "runtime/console_relay.hpp"
 #include "runtime/guest_watch.hpp"
-#include "runtime/unix_socket.hpp"
+#include "base/unix_socket.hpp"
 
 namespace ezkvm::helper {
 namespace {
@@ -29,13 +29,13 @@ using namespace std::chrono_literals;
 // The kernel-style prefix journald reads as the priority of a stderr line.
 constexpr const char* error_prefix = "<3>";
 
-runtime::Fd open_console(const Invocation& inv, const VmPaths& paths)
+Fd open_console(const Invocation& inv, const VmPaths& paths)
 {
     if (inv.console_fd) {
         ::fcntl(*inv.console_fd, F_SETFD, FD_CLOEXEC);
-        return runtime::Fd(*inv.console_fd);
+        return Fd(*inv.console_fd);
     }
-    auto connected = runtime::connect_unix(paths.console());
+    auto connected = connect_unix(paths.console());
     if (!connected.fd)
         say("cannot connect to the serial console {}: {}", paths.console(), std::strerror(connected.error));
     return std::move(connected.fd);
@@ -46,19 +46,19 @@ runtime::Fd open_console(const Invocation& inv, const VmPaths& paths)
 // start of every line (SyslogLevelPrefix=, which ezkvm-helper's own messages
 // use), so a guest printing "<0>" logged at emerg, which journald broadcasts
 // to every terminal. Without journald (run by hand) they go to stdout.
-runtime::Fd guest_log()
+Fd guest_log()
 {
     const int stream = sd_journal_stream_fd(program_invocation_short_name, LOG_INFO, /*level_prefix=*/0);
     if (stream >= 0)
-        return runtime::Fd(stream);
+        return Fd(stream);
     say("no journal stream for the guest's console ({}); writing it to stdout", std::strerror(-stream));
-    return runtime::Fd(::dup(STDOUT_FILENO));
+    return Fd(::dup(STDOUT_FILENO));
 }
 
 bool write_pidfile(const std::string& path)
 {
     const std::string text = std::to_string(::getpid()) + "\n";
-    runtime::Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
+    Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!fd || ::write(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
         say("cannot write {}: {}", path, std::strerror(errno));
         return false;
@@ -129,7 +129,7 @@ int run_watch(const Invocation& inv)
         auto console = open_console(inv, paths);
         if (!console)
             return 1;
-        const runtime::Fd log = guest_log();
+        const Fd log = guest_log();
         runtime::ConsoleRelayOptions options;
         options.console = std::move(console);
         options.log_fd = log.get();

@@ -10,13 +10,13 @@
 #include "helpers/helper.hpp"
 #include "net/interfaces.hpp"
 #include "qemu/plan.hpp"
-#include "runtime/process.hpp"
+#include "base/process.hpp"
 
 namespace ezkvm::helper {
 
 int with_macvtaps(const std::vector<std::string>& macvtaps, const std::vector<std::string>& argv)
 {
-    std::vector<runtime::Fd> opened;
+    std::vector<Fd> opened;
     if (auto failure = net::open_macvtaps(macvtaps, opened)) {
         say("cannot hand the macvtaps to qemu: {}", *failure);
         return 1;
@@ -24,7 +24,7 @@ int with_macvtaps(const std::vector<std::string>& macvtaps, const std::vector<st
     std::vector<int> fds;
     for (const auto& fd : opened)
         fds.push_back(fd.get());
-    if (!runtime::place_numbered_fds(fds, qemu::first_macvtap_fd)) {
+    if (!place_numbered_fds(fds, qemu::first_macvtap_fd)) {
         say("cannot hand the macvtaps to qemu: {}", std::strerror(errno));
         return 1;
     }

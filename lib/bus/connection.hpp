@@ -5,7 +5,7 @@
 #include <systemd/sd-bus.h>
 
 #include "bus/error.hpp"
-#include "util/vm_paths.hpp"
+#include "base/vm_paths.hpp"
 
 namespace ezkvm::bus {
 

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "bus/error.hpp"
-#include "util/vm_paths.hpp"
+#include "base/vm_paths.hpp"
 
 namespace ezkvm::bus {
 

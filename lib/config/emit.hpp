@@ -1,4 +1,5 @@
 #pragma once
+// A Node tree back to YAML text, for `ezkvm show --resolved`.
 #include <string>
 
 #include "config/node.hpp"

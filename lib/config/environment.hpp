@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "util/vm_paths.hpp"
+#include "base/vm_paths.hpp"
 
 namespace ezkvm::config {
 

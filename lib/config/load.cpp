@@ -12,7 +12,7 @@
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/parser.h>
 
-#include "util/utf8.hpp"
+#include "base/utf8.hpp"
 
 namespace ezkvm::config {
 namespace {

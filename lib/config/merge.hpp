@@ -1,4 +1,5 @@
 #pragma once
+// The deep merge of template, site defaults and VM file (resolve step).
 #include "config/node.hpp"
 
 namespace ezkvm::config {

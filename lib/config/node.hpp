@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "util/diagnostic.hpp"
+#include "base/diagnostic.hpp"
 
 namespace ezkvm::config {
 

@@ -5,7 +5,7 @@
 #include <set>
 
 #include "config/parse_internal.hpp"
-#include "util/units.hpp"
+#include "base/quantities.hpp"
 
 namespace ezkvm::config::detail {
 namespace {

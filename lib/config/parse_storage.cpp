@@ -4,7 +4,7 @@
 #include <map>
 
 #include "config/parse_internal.hpp"
-#include "util/suggest.hpp"
+#include "base/suggest.hpp"
 
 namespace ezkvm::config::detail {
 namespace {

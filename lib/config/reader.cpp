@@ -5,8 +5,8 @@
 #include <cctype>
 #include <fmt/format.h>
 
-#include "util/suggest.hpp"
-#include "util/units.hpp"
+#include "base/suggest.hpp"
+#include "base/quantities.hpp"
 
 namespace ezkvm::config {
 namespace {

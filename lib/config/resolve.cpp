@@ -10,7 +10,7 @@
 #include "config/load.hpp"
 #include "config/merge.hpp"
 #include "config/parse.hpp"
-#include "util/suggest.hpp"
+#include "base/suggest.hpp"
 
 namespace fs = std::filesystem;
 

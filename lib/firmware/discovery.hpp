@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "firmware/firmware.hpp"
-#include "util/diagnostic.hpp"
+#include "base/diagnostic.hpp"
 
 namespace ezkvm::firmware {
 

@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hostcaps/probe.hpp"
-#include "runtime/fd.hpp"
+#include "base/fd.hpp"
 
 namespace ezkvm::hostcaps {
 namespace {
@@ -57,7 +57,7 @@ Key current_key(Scope scope)
     } else {
         key.kvm = fmt::format("{}:{}", major(st.st_rdev), minor(st.st_rdev));
         if (scope == Scope::User) {
-            runtime::Fd fd(::open(kvm_device, O_RDWR | O_CLOEXEC));
+            Fd fd(::open(kvm_device, O_RDWR | O_CLOEXEC));
             key.kvm += fd ? " opens" : " closed";
         }
     }
@@ -68,7 +68,7 @@ Key current_key(Scope scope)
 // this user) could have written.
 std::optional<std::string> read_trusted(const std::string& path)
 {
-    runtime::Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     struct stat st;
     if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 022) ||
         (st.st_uid != 0 && st.st_uid != ::geteuid()) || static_cast<size_t>(st.st_size) > most_cache_bytes)
@@ -121,7 +121,7 @@ std::string write_cache(Scope scope, const Key& key, const Capabilities& caps)
     if (!make_dirs(dir, scope == Scope::System ? 0755 : 0700))
         return fmt::format("cannot create {}: {}", dir, std::strerror(errno));
     std::string temp = path + ".XXXXXX";
-    runtime::Fd fd(::mkostemp(temp.data(), O_CLOEXEC));
+    Fd fd(::mkostemp(temp.data(), O_CLOEXEC));
     if (!fd)
         return fmt::format("cannot write {}: {}", path, std::strerror(errno));
     const json file = {{"key", key.full()}, {"capabilities", to_json_value(caps)}};

@@ -10,7 +10,7 @@
 #include <string>
 
 #include "hostcaps/capabilities.hpp"
-#include "util/vm_paths.hpp"
+#include "base/vm_paths.hpp"
 
 namespace ezkvm::hostcaps {
 

@@ -24,9 +24,9 @@ bool write_all(int fd, const unsigned char* data, size_t size)
 
 }  // namespace
 
-runtime::Fd guest_check_image()
+Fd guest_check_image()
 {
-    runtime::Fd fd(::memfd_create("ezkvm-guest-check", MFD_CLOEXEC | MFD_ALLOW_SEALING));
+    Fd fd(::memfd_create("ezkvm-guest-check", MFD_CLOEXEC | MFD_ALLOW_SEALING));
     if (!fd || ::ftruncate(fd.get(), image_size - guest_check_code_size) != 0 ||
         ::lseek(fd.get(), 0, SEEK_END) < 0 || !write_all(fd.get(), guest_check_code, guest_check_code_size))
         return {};

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/fd.hpp"
+#include "base/fd.hpp"
 
 namespace ezkvm::hostcaps {
 
@@ -18,7 +18,7 @@ constexpr int guest_check_passed = 87;
 
 // A sealed memfd with the whole image (qemu reads it as -bios /proc/self/fd/N);
 // invalid when the kernel refused one.
-runtime::Fd guest_check_image();
+Fd guest_check_image();
 
 // The qemu options that load the image at `image_fd` and give it its devices.
 std::vector<std::string> guest_check_options(int image_fd);

@@ -148,7 +148,7 @@ AccelQuery query_accel(const ProbeOptions& options, const std::string& accel)
 GuestCheck check_guest(const ProbeOptions& options)
 {
     GuestCheck check;
-    const runtime::Fd image = guest_check_image();
+    const Fd image = guest_check_image();
     if (!image) {
         check.problem = fmt::format("cannot make the guest check image: {}", std::strerror(errno));
         return check;
@@ -282,7 +282,7 @@ std::string kvm_module_note()
 ProbeResult probe(const ProbeOptions& options)
 {
     Capabilities caps;
-    runtime::Fd kvm(::open(options.kvm_device.c_str(), O_RDWR | O_CLOEXEC));
+    Fd kvm(::open(options.kvm_device.c_str(), O_RDWR | O_CLOEXEC));
     const int kvm_errno = errno;
     struct stat st;
     if (::stat(options.kvm_device.c_str(), &st) != 0) {

@@ -13,7 +13,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 struct Pipe {
-    runtime::Fd read, write;
+    Fd read, write;
 };
 
 std::optional<Pipe> make_pipe()
@@ -21,7 +21,7 @@ std::optional<Pipe> make_pipe()
     int fds[2];
     if (::pipe2(fds, O_CLOEXEC) != 0)
         return std::nullopt;
-    return Pipe{runtime::Fd(fds[0]), runtime::Fd(fds[1])};
+    return Pipe{Fd(fds[0]), Fd(fds[1])};
 }
 
 // A socket pair rather than a pipe, so writing to a qemu that died already is
@@ -31,11 +31,11 @@ std::optional<Pipe> make_input()
     int fds[2];
     if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
         return std::nullopt;
-    return Pipe{runtime::Fd(fds[0]), runtime::Fd(fds[1])};
+    return Pipe{Fd(fds[0]), Fd(fds[1])};
 }
 
 // Appends what is there to `to`; false at end of file or on an error.
-bool drain(runtime::Fd& fd, std::string& to)
+bool drain(Fd& fd, std::string& to)
 {
     char buf[16384];
     const ssize_t n = ::read(fd.get(), buf, sizeof buf);
@@ -59,12 +59,12 @@ QemuRun run_qemu(const QemuRunOptions& options)
         run.error = "cannot make pipes for qemu";
         return run;
     }
-    runtime::SpawnOptions spawn_options;
+    SpawnOptions spawn_options;
     spawn_options.stdin_fd = in->read.get();
     spawn_options.stdout_fd = out->write.get();
     spawn_options.stderr_fd = err->write.get();
     spawn_options.pass_fds = options.pass_fds;
-    auto spawned = runtime::spawn(options.argv, spawn_options);
+    auto spawned = spawn(options.argv, spawn_options);
     in->read.reset();
     out->write.reset();
     err->write.reset();

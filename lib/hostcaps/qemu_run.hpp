@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/process.hpp"
+#include "base/process.hpp"
 
 namespace ezkvm::hostcaps {
 
@@ -21,7 +21,7 @@ struct QemuRunOptions {
 };
 
 struct QemuRun {
-    std::optional<runtime::ExitStatus> status;  // nullopt: killed at the deadline
+    std::optional<ExitStatus> status;  // nullopt: killed at the deadline
     std::string out;
     std::string err;
     std::string error;  // qemu could not be started

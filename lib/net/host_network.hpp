@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "config/spec.hpp"
-#include "util/diagnostic.hpp"
+#include "base/diagnostic.hpp"
 
 namespace ezkvm::net {
 

@@ -15,7 +15,7 @@
 
 #include <fmt/format.h>
 
-#include "runtime/fd.hpp"
+#include "base/fd.hpp"
 
 namespace ezkvm::net {
 namespace {
@@ -33,9 +33,9 @@ ifreq request_for(const std::string& name)
 }
 
 // A socket for the interface ioctls (any family reaches them; AF_UNIX needs no network stack).
-runtime::Fd control_socket()
+Fd control_socket()
 {
-    return runtime::Fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    return Fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
 }
 
 }  // namespace
@@ -64,7 +64,7 @@ bool is_bridge(const std::string& name)
 
 Failure create_tap(const std::string& name, uid_t uid, gid_t gid)
 {
-    runtime::Fd tun(::open("/dev/net/tun", O_RDWR | O_CLOEXEC));
+    Fd tun(::open("/dev/net/tun", O_RDWR | O_CLOEXEC));
     if (!tun)
         return failed("open /dev/net/tun for", name);
     ifreq ifr = request_for(name);
@@ -119,13 +119,13 @@ std::optional<CharDevice> macvtap_device(const std::string& name)
     return device;
 }
 
-Failure open_macvtaps(const std::vector<std::string>& names, std::vector<runtime::Fd>& fds)
+Failure open_macvtaps(const std::vector<std::string>& names, std::vector<Fd>& fds)
 {
     for (const auto& name : names) {
         const auto device = macvtap_device(name);
         if (!device)
             return fmt::format("macvtap {} does not exist (or has no character device)", name);
-        runtime::Fd fd(::open(device->path.c_str(), O_RDWR | O_CLOEXEC));
+        Fd fd(::open(device->path.c_str(), O_RDWR | O_CLOEXEC));
         if (!fd)
             return fmt::format("open {} (macvtap {}): {}", device->path, name, std::strerror(errno));
         fds.push_back(std::move(fd));

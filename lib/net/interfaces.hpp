@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/fd.hpp"
+#include "base/fd.hpp"
 
 namespace ezkvm::net {
 
@@ -35,7 +35,7 @@ struct CharDevice {
 };
 std::optional<CharDevice> macvtap_device(const std::string& name);
 // Opens the devices of the macvtaps `names` for qemu (read-write, close-on-exec), in order.
-Failure open_macvtaps(const std::vector<std::string>& names, std::vector<runtime::Fd>& fds);
+Failure open_macvtaps(const std::vector<std::string>& names, std::vector<Fd>& fds);
 
 // Removes any link (tap, macvtap).
 Failure delete_link(const std::string& name);

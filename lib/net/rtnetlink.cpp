@@ -14,7 +14,7 @@
 #include <fmt/format.h>
 
 #include "net/interfaces.hpp"
-#include "runtime/fd.hpp"
+#include "base/fd.hpp"
 
 namespace ezkvm::net {
 namespace {
@@ -56,7 +56,7 @@ public:
     // Sends the request; nullopt when the kernel acknowledged it, else its error.
     Failure send(const char* what, const std::string& name)
     {
-        runtime::Fd sock(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
+        Fd sock(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
         sockaddr_nl kernel{};
         kernel.nl_family = AF_NETLINK;
         if (!sock || ::sendto(sock.get(), buffer_.data(), header()->nlmsg_len, 0,

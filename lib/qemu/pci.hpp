@@ -5,7 +5,7 @@
 
 #include "config/spec.hpp"
 #include "qemu/argv.hpp"
-#include "util/diagnostic.hpp"
+#include "base/diagnostic.hpp"
 
 namespace ezkvm::qemu {
 

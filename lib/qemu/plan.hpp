@@ -11,8 +11,8 @@
 #include "config/spec.hpp"
 #include "firmware/firmware.hpp"
 #include "hostcaps/capabilities.hpp"
-#include "util/diagnostic.hpp"
-#include "util/vm_paths.hpp"
+#include "base/diagnostic.hpp"
+#include "base/vm_paths.hpp"
 
 namespace ezkvm::qemu {
 

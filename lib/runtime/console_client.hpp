@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "runtime/fd.hpp"
+#include "base/fd.hpp"
 #include "runtime/stop_signals.hpp"
 
 namespace ezkvm::runtime {

@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "runtime/unix_socket.hpp"
+#include "base/unix_socket.hpp"
 
 namespace ezkvm::runtime {
 namespace {

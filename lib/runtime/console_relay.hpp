@@ -10,9 +10,9 @@
 #include <string>
 #include <string_view>
 
-#include "runtime/fd.hpp"
+#include "base/fd.hpp"
 #include "runtime/stop_signals.hpp"
-#include "util/vm_paths.hpp"
+#include "base/vm_paths.hpp"
 
 namespace ezkvm::runtime {
 

@@ -11,9 +11,9 @@
 #include <fmt/format.h>
 
 #include "qemu/drive_format.hpp"
-#include "runtime/fd.hpp"
+#include "base/fd.hpp"
 #include "runtime/prepare_steps.hpp"
-#include "runtime/process.hpp"
+#include "base/process.hpp"
 
 namespace ezkvm::runtime {
 namespace {

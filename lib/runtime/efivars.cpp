@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "runtime/fd.hpp"
+#include "base/fd.hpp"
 #include "runtime/prepare_steps.hpp"
 
 namespace ezkvm::runtime {

@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "config/spec.hpp"
-#include "runtime/private_dir.hpp"
-#include "util/diagnostic.hpp"
-#include "util/vm_paths.hpp"
+#include "base/private_dir.hpp"
+#include "base/diagnostic.hpp"
+#include "base/vm_paths.hpp"
 
 namespace ezkvm::runtime {
 

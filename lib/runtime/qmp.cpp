@@ -7,8 +7,8 @@
 
 #include <fmt/format.h>
 
-#include "runtime/unix_socket.hpp"
-#include "util/json_text.hpp"
+#include "base/json_text.hpp"
+#include "base/unix_socket.hpp"
 
 namespace ezkvm::runtime {
 namespace {

@@ -9,7 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "runtime/fd.hpp"
+#include "base/fd.hpp"
 
 namespace ezkvm::runtime {
 

@@ -6,10 +6,10 @@
 #include <optional>
 #include <string>
 
-#include "runtime/fd.hpp"
-#include "runtime/private_dir.hpp"
-#include "util/diagnostic.hpp"
-#include "util/vm_paths.hpp"
+#include "base/fd.hpp"
+#include "base/private_dir.hpp"
+#include "base/diagnostic.hpp"
+#include "base/vm_paths.hpp"
 
 namespace ezkvm::runtime {
 

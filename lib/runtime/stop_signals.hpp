@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "runtime/fd.hpp"
+#include "base/fd.hpp"
 
 namespace ezkvm::runtime {
 

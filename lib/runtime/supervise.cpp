@@ -9,9 +9,9 @@
 
 #include "runtime/graceful_stop.hpp"
 #include "runtime/guest_watch.hpp"
-#include "runtime/process.hpp"
+#include "base/process.hpp"
 #include "runtime/qmp.hpp"
-#include "runtime/unix_socket.hpp"
+#include "base/unix_socket.hpp"
 
 namespace ezkvm::runtime {
 namespace {

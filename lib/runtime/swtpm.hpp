@@ -9,10 +9,10 @@
 #include <string>
 
 #include "config/spec.hpp"
-#include "runtime/private_dir.hpp"
-#include "runtime/process.hpp"
-#include "util/diagnostic.hpp"
-#include "util/vm_paths.hpp"
+#include "base/private_dir.hpp"
+#include "base/process.hpp"
+#include "base/diagnostic.hpp"
+#include "base/vm_paths.hpp"
 
 namespace ezkvm::runtime {
 

@@ -16,7 +16,7 @@
 #include <fmt/format.h>
 
 #include "runtime/prepare_steps.hpp"
-#include "runtime/process.hpp"
+#include "base/process.hpp"
 
 namespace ezkvm::runtime {
 namespace {

@@ -12,7 +12,7 @@
 
 #include "host/device_acl.hpp"
 #include "host/usb_device.hpp"
-#include "runtime/fd.hpp"
+#include "base/fd.hpp"
 #include "runtime/prepare_steps.hpp"
 
 namespace ezkvm::runtime {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "config/spec.hpp"
-#include "util/vm_paths.hpp"
+#include "base/vm_paths.hpp"
 
 namespace ezkvm::runtime {
 

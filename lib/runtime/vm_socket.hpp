@@ -4,8 +4,8 @@
 #include <string>
 #include <string_view>
 
-#include "runtime/fd.hpp"
-#include "util/vm_paths.hpp"
+#include "base/fd.hpp"
+#include "base/vm_paths.hpp"
 
 namespace ezkvm::runtime {
 

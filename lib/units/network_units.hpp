@@ -8,7 +8,7 @@
 #include "units/generated_file.hpp"
 #include "units/settings.hpp"
 #include "units/unit_file.hpp"
-#include "util/vm_paths.hpp"
+#include "base/vm_paths.hpp"
 
 namespace ezkvm::units {
 

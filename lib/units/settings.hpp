@@ -3,7 +3,7 @@
 // the VM: where the shipped units live and which binaries they run.
 #include <string>
 
-#include "util/vm_paths.hpp"
+#include "base/vm_paths.hpp"
 
 namespace ezkvm::units {
 

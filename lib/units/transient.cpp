@@ -7,7 +7,7 @@
 
 #include "units/unit_file.hpp"
 #include "units/vm_units.hpp"
-#include "util/shell_quote.hpp"
+#include "base/shell_quote.hpp"
 
 namespace ezkvm::units {
 namespace {

@@ -13,7 +13,7 @@
 
 #include "config/resolve.hpp"
 #include "qemu/plan.hpp"
-#include "util/diagnostic.hpp"
+#include "base/diagnostic.hpp"
 
 namespace ezkvm::units {
 

@@ -11,7 +11,7 @@
 #include "qemu/plan.hpp"
 #include "units/generated_file.hpp"
 #include "units/settings.hpp"
-#include "util/vm_paths.hpp"
+#include "base/vm_paths.hpp"
 
 namespace ezkvm::units {
 

@@ -12,8 +12,8 @@
 
 #include <fmt/format.h>
 
-#include "runtime/fd.hpp"
-#include "runtime/process.hpp"
+#include "base/fd.hpp"
+#include "base/process.hpp"
 
 namespace ezkvm::vfio {
 namespace fs = std::filesystem;
@@ -61,7 +61,7 @@ std::vector<std::string> Host::list(const std::string& dir) const
 Error Host::write(const std::string& path, const std::string& value)
 {
     const std::string file = real(path);
-    runtime::Fd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC));
+    Fd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC));
     if (!fd)
         return fmt::format("cannot open {}: {}", file, std::strerror(errno));
     const ssize_t written = ::write(fd.get(), value.data(), value.size());
@@ -75,7 +75,7 @@ Error Host::write(const std::string& path, const std::string& value)
 
 Error Host::load_module(const std::string& module)
 {
-    const auto run = runtime::run_capture({"modprobe", module});
+    const auto run = run_capture({"modprobe", module});
     if (!run.result)
         return fmt::format("cannot load the {} module: {}", module, run.error);
     if (!run.result->status.success())

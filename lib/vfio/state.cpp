@@ -86,7 +86,7 @@ std::optional<StateLock> lock_state(const Host& host, std::string& error)
         return std::nullopt;
     }
     const std::string path = host.real(std::string(state_dir) + "/.lock");
-    runtime::Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+    Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
     if (!fd || ::flock(fd.get(), LOCK_EX) != 0) {
         error = fmt::format("cannot lock {}: {}", path, std::strerror(errno));
         return std::nullopt;

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "runtime/fd.hpp"
+#include "base/fd.hpp"
 #include "vfio/host.hpp"
 
 namespace ezkvm::vfio {
@@ -30,7 +30,7 @@ Error forget(const Host& host, const std::string& address);
 // Held while a device is bound or released: the units of one VM's devices run
 // at the same time and bind each other's group companions.
 struct StateLock {
-    runtime::Fd fd;
+    Fd fd;
 };
 std::optional<StateLock> lock_state(const Host& host, std::string& error);
 

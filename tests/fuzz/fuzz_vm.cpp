@@ -21,7 +21,7 @@
 #include "config/resolve.hpp"
 #include "units/unit_file.hpp"
 #include "units/vm_units.hpp"
-#include "util/utf8.hpp"
+#include "base/utf8.hpp"
 #include "vm/host_check.hpp"
 #include "vm/planner.hpp"
 

@@ -9,7 +9,7 @@
 #include "config/load.hpp"
 #include "config/parse.hpp"
 #include "config/resolve.hpp"
-#include "util/suggest.hpp"
+#include "base/suggest.hpp"
 
 namespace parse_test {
 

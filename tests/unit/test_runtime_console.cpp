@@ -10,9 +10,10 @@
 #include <thread>
 
 #include "runtime/console_relay.hpp"
-#include "runtime/unix_socket.hpp"
+#include "base/unix_socket.hpp"
 #include "test_runtime_support.hpp"
 
+using namespace ezkvm;
 using namespace ezkvm::runtime;
 using ezkvm::test::read_upto;
 using ezkvm::test::TempDir;

@@ -9,10 +9,11 @@
 #include <future>
 
 #include "runtime/console_client.hpp"
-#include "runtime/unix_socket.hpp"
+#include "base/unix_socket.hpp"
 #include "runtime/vm_socket.hpp"
 #include "test_runtime_support.hpp"
 
+using namespace ezkvm;
 using namespace ezkvm::runtime;
 using ezkvm::Scope;
 using ezkvm::test::read_upto;

@@ -5,7 +5,7 @@
 #include "hostcaps/capabilities.hpp"
 #include "hostcaps/guest_check.hpp"
 #include "runtime/guest_watch.hpp"
-#include "runtime/process.hpp"
+#include "base/process.hpp"
 #include "test_runtime_support.hpp"
 
 using namespace ezkvm;

@@ -8,9 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/qmp.hpp"
-#include "runtime/unix_socket.hpp"
+#include "base/unix_socket.hpp"
 #include "test_runtime_support.hpp"
 
+using namespace ezkvm;
 using namespace ezkvm::runtime;
 using namespace std::chrono_literals;
 using nlohmann::json;

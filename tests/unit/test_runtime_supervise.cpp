@@ -9,6 +9,7 @@
 #include "runtime/supervise.hpp"
 #include "test_runtime_support.hpp"
 
+using namespace ezkvm;
 using namespace ezkvm::runtime;
 using namespace std::chrono_literals;
 using ezkvm::test::read_file;

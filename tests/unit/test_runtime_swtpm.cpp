@@ -8,7 +8,7 @@
 
 #include "runtime/prepare.hpp"
 #include "runtime/swtpm.hpp"
-#include "runtime/unix_socket.hpp"
+#include "base/unix_socket.hpp"
 #include "test_runtime_support.hpp"
 
 using namespace ezkvm;

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "runtime/viewer_command.hpp"
-#include "util/shell_quote.hpp"
+#include "base/shell_quote.hpp"
 
 using namespace ezkvm;
 using namespace ezkvm::runtime;

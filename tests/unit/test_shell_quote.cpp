@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "util/shell_quote.hpp"
+#include "base/shell_quote.hpp"
 
 using ezkvm::shell_quote;
 

@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "util/suggest.hpp"
+#include "base/suggest.hpp"
 
 using namespace ezkvm;
 

@@ -1,7 +1,7 @@
 #include <catch2/catch.hpp>
 
-#include "util/json_text.hpp"
-#include "util/utf8.hpp"
+#include "base/json_text.hpp"
+#include "base/utf8.hpp"
 
 using namespace ezkvm;
 

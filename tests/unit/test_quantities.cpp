@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "util/units.hpp"
+#include "base/quantities.hpp"
 
 using namespace ezkvm;
 

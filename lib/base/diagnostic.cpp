@@ -1,4 +1,4 @@
-#include "util/diagnostic.hpp"
+#include "base/diagnostic.hpp"
 
 #include <algorithm>
 #include <fmt/format.h>

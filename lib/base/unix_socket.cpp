@@ -1,4 +1,4 @@
-#include "runtime/unix_socket.hpp"
+#include "base/unix_socket.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
-namespace ezkvm::runtime {
+namespace ezkvm {
 namespace {
 
 // A new stream socket and the address of `path` for it.
@@ -68,4 +68,4 @@ bool unix_socket_answers(const std::string& path)
     return static_cast<bool>(connect_unix(path).fd);
 }
 
-}  // namespace ezkvm::runtime
+}  // namespace ezkvm

@@ -5,9 +5,9 @@
 
 #include <string>
 
-#include "util/diagnostic.hpp"
+#include "base/diagnostic.hpp"
 
-namespace ezkvm::runtime {
+namespace ezkvm {
 
 struct Owner {
     uid_t uid = 0;
@@ -25,4 +25,4 @@ bool ensure_private_dir(const std::string& path, const Owner& owner, Diagnostics
 // Gives `path` (a file or directory just created) to `owner`.
 bool give_to(const std::string& path, const Owner& owner, Diagnostics& diags);
 
-}  // namespace ezkvm::runtime
+}  // namespace ezkvm

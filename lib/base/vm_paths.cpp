@@ -1,4 +1,4 @@
-#include "util/vm_paths.hpp"
+#include "base/vm_paths.hpp"
 
 #include <cstdlib>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "util/shell_quote.hpp"
+#include "base/shell_quote.hpp"
 
 #include <cctype>
 

@@ -1,4 +1,4 @@
-#include "util/units.hpp"
+#include "base/quantities.hpp"
 
 #include <cctype>
 #include <charconv>

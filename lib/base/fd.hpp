@@ -4,7 +4,7 @@
 
 #include <utility>
 
-namespace ezkvm::runtime {
+namespace ezkvm {
 
 class Fd {
 public:
@@ -37,4 +37,4 @@ private:
     int fd_ = -1;
 };
 
-}  // namespace ezkvm::runtime
+}  // namespace ezkvm

@@ -1,4 +1,4 @@
-#include "runtime/process.hpp"
+#include "base/process.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -11,7 +11,7 @@
 
 #include <fmt/format.h>
 
-namespace ezkvm::runtime {
+namespace ezkvm {
 namespace {
 
 // glibc 2.36's <sys/pidfd.h> lacks extern "C" (fixed in 2.37): call the kernel directly.
@@ -225,4 +225,4 @@ CaptureResult run_capture(const std::vector<std::string>& argv)
     return {Captured{started.process->wait(), std::move(output)}, {}};
 }
 
-}  // namespace ezkvm::runtime
+}  // namespace ezkvm

@@ -3,9 +3,9 @@
 // back as errno values so callers can tell "not there yet" from real failures.
 #include <string>
 
-#include "runtime/fd.hpp"
+#include "base/fd.hpp"
 
-namespace ezkvm::runtime {
+namespace ezkvm {
 
 struct SocketResult {
     Fd fd;
@@ -22,4 +22,4 @@ SocketResult listen_unix(const std::string& path, unsigned mode);
 // Whether a server answers on `path` right now.
 bool unix_socket_answers(const std::string& path);
 
-}  // namespace ezkvm::runtime
+}  // namespace ezkvm

@@ -1,4 +1,4 @@
-#include "runtime/private_dir.hpp"
+#include "base/private_dir.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 
-namespace ezkvm::runtime {
+namespace ezkvm {
 namespace {
 
 bool make_parents(const std::filesystem::path& dir, Diagnostics& diags)
@@ -73,4 +73,4 @@ bool ensure_private_dir(const std::string& path, const Owner& owner, Diagnostics
     return give_to(path, owner, diags);
 }
 
-}  // namespace ezkvm::runtime
+}  // namespace ezkvm

@@ -7,9 +7,9 @@
 #include <csignal>
 #include <vector>
 
-#include "runtime/process.hpp"
+#include "base/process.hpp"
 
-using namespace ezkvm::runtime;
+using namespace ezkvm;
 using namespace std::chrono_literals;
 
 TEST_CASE("spawn runs a program and reports how it ended", "[runtime][process]")

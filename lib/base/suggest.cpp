@@ -1,4 +1,4 @@
-#include "util/suggest.hpp"
+#include "base/suggest.hpp"
 
 #include <algorithm>
 #include <cctype>

@@ -1,4 +1,5 @@
 #pragma once
+// Quoting for POSIX shells, for the command lines ezkvm prints for people to paste.
 #include <string>
 #include <string_view>
 

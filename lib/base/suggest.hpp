@@ -1,4 +1,5 @@
 #pragma once
+// "Did you mean": the closest known word to a misspelt one, for error hints.
 #include <string>
 #include <string_view>
 #include <vector>

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "runtime/fd.hpp"
+#include "base/fd.hpp"
 
-namespace ezkvm::runtime {
+namespace ezkvm {
 
 struct ExitStatus {
     int code = 0;    // exit code when signal == 0
@@ -82,4 +82,4 @@ struct CaptureResult {
 // Runs argv to completion and collects what it printed.
 CaptureResult run_capture(const std::vector<std::string>& argv);
 
-}  // namespace ezkvm::runtime
+}  // namespace ezkvm
