@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "ezkvm_config.h"
-#include "units/units_config.h"
+#include "units_config.h"
 
 namespace ezkvm::units {
 
