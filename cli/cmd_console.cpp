@@ -31,7 +31,11 @@ int attach(const std::string& name, const GlobalOptions& global)
     std::cerr << fmt::format("ezkvm: connected to the serial console of {} (detach with {}){}", vm->name,
                              runtime::console_escape_name, eol);
     const auto result = runtime::run_console_client({std::move(console), STDIN_FILENO, STDOUT_FILENO}, signals);
-    switch (result.end) {
+    if (!result) {
+        std::cerr << fmt::format("{}ezkvm: {}{}", eol, result.error().message, eol);
+        return exit_errors;
+    }
+    switch (*result) {
     case runtime::ConsoleEnd::Detached:
     case runtime::ConsoleEnd::InputEnded:
         std::cerr << fmt::format("{}ezkvm: detached from the console of {}{}", eol, vm->name, eol);
@@ -44,10 +48,7 @@ int attach(const std::string& name, const GlobalOptions& global)
                                  "attached){}",
                                  eol, vm->name, eol);
         return exit_errors;
-    case runtime::ConsoleEnd::Failed:
-        break;
     }
-    std::cerr << fmt::format("{}ezkvm: {}{}", eol, result.error, eol);
     return exit_errors;
 }
 

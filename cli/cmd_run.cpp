@@ -82,9 +82,12 @@ int run_claimed(const config::LoadedVm& vm, const config::Environment& env, cons
         std::cerr << fmt::format("ezkvm: created {} {}\n", created.what, created.path);
     const bool network = !diags.has_errors() && setup_network(vm, input.owner, diags);
     std::vector<Fd> macvtaps;  // qemu's -netdev tap,fd=N, as the unit's with-macvtaps step
-    if (!diags.has_errors())
-        if (auto failure = net::open_macvtaps(plan.macvtaps, macvtaps))
-            diags.error({}, "network", fmt::format("cannot hand the macvtaps to qemu: {}", *failure));
+    if (!diags.has_errors()) {
+        if (auto opened = net::open_macvtaps(plan.macvtaps))
+            macvtaps = std::move(*opened);
+        else
+            diags.error({}, "network", fmt::format("cannot hand the macvtaps to qemu: {}", opened.error().message));
+    }
     std::optional<runtime::Swtpm> tpm;
     if (!diags.has_errors() && spec.system.tpm.type == config::TpmType::Swtpm) {
         tpm = runtime::Swtpm::start(spec, paths, input.owner, diags);

@@ -62,11 +62,8 @@ int start_transient(const StartOptions& opts, const GlobalOptions& global)
     // A failed transient unit stays loaded (and its name taken) until reset.
     if (const auto state = bus::unit_state(*bus, unit->name); state && state->active_state == "failed")
         bus::reset_failed(*bus, unit->name);
-    const auto started = bus::start_transient(*bus, *unit);
-    if (!started) {
-        print_job_failure(*bus, started.error(), unit->name);
+    if (!job_done(*bus, bus::start_transient(*bus, *unit), unit->name))
         return exit_errors;
-    }
     std::cout << fmt::format("started {} from {}\n", unit->name, opts.vm);
     return exit_ok;
 }

@@ -53,17 +53,17 @@ struct Status {
 void ask_qmp(Status& status, const VmPaths& paths)
 {
     auto connected = runtime::connect_qmp(paths.qmp(), 2s);
-    if (!connected.client) {
-        status.qmp_error = connected.error;
+    if (!connected) {
+        status.qmp_error = connected.error().message;
         return;
     }
-    const auto reply = connected.client->execute("query-status", nullptr, 5s);
+    const auto reply = connected->execute("query-status", nullptr, 5s);
     if (!reply || !reply->ok) {
-        status.qmp_error = reply ? reply->error_desc : connected.client->error();
+        status.qmp_error = reply ? reply->error_desc : connected->error();
         return;
     }
     status.qmp_status = reply->value.value("status", std::string("unknown"));
-    if (const auto kvm = connected.client->execute("query-kvm", nullptr, 5s); kvm && kvm->ok)
+    if (const auto kvm = connected->execute("query-kvm", nullptr, 5s); kvm && kvm->ok)
         status.accelerator = kvm->value.value("enabled", false) ? "KVM" : "TCG";
 }
 

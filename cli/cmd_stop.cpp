@@ -76,13 +76,11 @@ public:
                                      vm_);
         catch_interrupt();
         const bus::JobTicker ticker{std::chrono::seconds(1), [this] { tick(); }};
-        const auto done = bus::run_job(bus_, bus::JobVerb::Stop, unit_, &ticker);
+        const auto job = bus::run_job(bus_, bus::JobVerb::Stop, unit_, &ticker);
         if (shown_)
             std::cerr << "\r\033[K";
-        if (!done) {
-            print_job_failure(bus_, done.error(), unit_);
+        if (!job_done(bus_, job, unit_))
             return exit_errors;
-        }
         return report();
     }
 
@@ -143,11 +141,8 @@ int force_stop(bus::Connection& bus, const std::string& unit, const std::string&
             return exit_errors;
         }
     }
-    const auto done = bus::run_job(bus, bus::JobVerb::Stop, unit);
-    if (!done) {
-        print_job_failure(bus, done.error(), unit);
+    if (!job_done(bus, bus::run_job(bus, bus::JobVerb::Stop, unit), unit))
         return exit_errors;
-    }
     std::cout << fmt::format("{}: stopped at once (--force)\n", vm);
     return exit_ok;
 }

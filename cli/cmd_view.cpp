@@ -154,18 +154,18 @@ int view(const ViewOptions& opts, const GlobalOptions& global)
                                      "for it\n",
                                      password_path, std::strerror(errno));
     }
-    const auto plan = runtime::viewer_commands(input);
-    if (!plan.error.empty()) {
-        std::cerr << "ezkvm: " << plan.error << '\n';
+    const auto candidates = runtime::viewer_commands(input);
+    if (!candidates) {
+        std::cerr << "ezkvm: " << candidates.error().message << '\n';
         return exit_errors;
     }
     const runtime::ViewerCommand* chosen = nullptr;
-    for (const auto& candidate : plan.candidates)
+    for (const auto& candidate : *candidates)
         if (!chosen && on_path(candidate.argv[0]))
             chosen = &candidate;
 
     if (opts.print) {
-        const auto& shown = chosen ? *chosen : plan.candidates.front();
+        const auto& shown = chosen ? *chosen : candidates->front();
         std::cout << shell_line(shown.argv) << '\n';
         if (!password_path.empty())
             std::cerr << fmt::format("ezkvm: the password is in {}; `ezkvm view` hands it to the viewer in a "
@@ -175,7 +175,7 @@ int view(const ViewOptions& opts, const GlobalOptions& global)
     }
     if (!chosen) {
         std::vector<std::string> wanted;
-        for (const auto& candidate : plan.candidates)
+        for (const auto& candidate : *candidates)
             wanted.push_back(fmt::format("{} (apt install {})", candidate.argv[0], candidate.package));
         std::cerr << fmt::format("ezkvm: no viewer for VM '{}' is installed: {}\n", vm->name, join(wanted, " or "));
         return exit_errors;

@@ -44,7 +44,7 @@ std::optional<bus::Connection> connect(const GlobalOptions& global)
     return std::move(connection.value());
 }
 
-void print_bus_error(const bus::Error& error, const std::string& unit)
+void print_bus_error(const Error& error, const std::string& unit)
 {
     if (bus::is_access_denied(error)) {
         std::cerr << fmt::format("ezkvm: you are not allowed to manage {}: add yourself to group ezkvm "
@@ -78,25 +78,28 @@ void print_journal_tail(const std::string& unit, Scope scope, unsigned count)
         std::cerr << "  " << line << '\n';
 }
 
-void print_job_failure(bus::Connection& bus, const bus::Error& error, const std::string& unit)
+bool job_done(bus::Connection& bus, const Result<bus::JobResult>& job, const std::string& unit)
 {
-    if (!error.name.starts_with("job.")) {
-        print_bus_error(error, unit);
-        return;
+    if (!job) {
+        print_bus_error(job.error(), unit);
+        return false;
     }
+    if (job->done())
+        return true;
     const auto state = bus::unit_state(bus, unit);
     if (state && !state->loaded()) {
-        std::cerr << fmt::format("ezkvm: {}: {} is {}", error.message, unit, state->load_state);
+        std::cerr << fmt::format("ezkvm: {}: {} is {}", job->message, unit, state->load_state);
         std::cerr << (state->load_state == "bad-setting"
                           ? " (no qemu command: has `systemctl daemon-reload` run since the VM file was added?)\n"
                           : "\n");
     } else if (state) {
-        std::cerr << fmt::format("ezkvm: {} (state {}/{}, result {})\n", error.message, state->active_state,
+        std::cerr << fmt::format("ezkvm: {} (state {}/{}, result {})\n", job->message, state->active_state,
                                  state->sub_state, state->result.empty() ? "unknown" : state->result);
     } else {
-        std::cerr << "ezkvm: " << error.message << '\n';
+        std::cerr << "ezkvm: " << job->message << '\n';
     }
     print_journal_tail(unit, bus.scope(), failure_journal_lines);
+    return false;
 }
 
 bool vm_file_ok(const std::string& vm, const GlobalOptions& global)
@@ -111,12 +114,7 @@ bool vm_file_ok(const std::string& vm, const GlobalOptions& global)
 int run_vm_job(bus::Connection& bus, const std::string& vm, bus::JobVerb verb)
 {
     const std::string unit = vm_unit(bus, vm);
-    const auto done = bus::run_job(bus, verb, unit);
-    if (!done) {
-        print_job_failure(bus, done.error(), unit);
-        return exit_errors;
-    }
-    return exit_ok;
+    return job_done(bus, bus::run_job(bus, verb, unit), unit) ? exit_ok : exit_errors;
 }
 
 }  // namespace ezkvm::cli

@@ -20,13 +20,14 @@ std::string vm_unit(bus::Connection& bus, const std::string& vm);
 std::optional<bus::Connection> connect(const GlobalOptions& global);
 
 // "ezkvm: <message>", with what to do when polkit refused.
-void print_bus_error(const bus::Error& error, const std::string& unit);
+void print_bus_error(const Error& error, const std::string& unit);
 
 // The unit's last `count` journal lines, indented, after a heading; nothing when there are none.
 void print_journal_tail(const std::string& unit, Scope scope, unsigned count);
 
-// A job failed: the unit's state and result, and its last journal lines.
-void print_job_failure(bus::Connection& bus, const bus::Error& error, const std::string& unit);
+// Whether the job on `unit` was done; otherwise prints why: the bus error, or for a
+// job that failed the unit's state and result and its last journal lines.
+bool job_done(bus::Connection& bus, const Result<bus::JobResult>& job, const std::string& unit);
 
 // Loads VM `vm` by name (start and restart refuse a missing or invalid file,
 // printing why); false when it cannot be run.

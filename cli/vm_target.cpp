@@ -52,15 +52,15 @@ std::optional<VmTarget> vm_target(const std::string& arg, const GlobalOptions& g
 Fd connect_to_vm(const VmTarget& vm, const std::string& path, std::string_view what)
 {
     auto connected = runtime::connect_vm_socket(vm.name, vm.scope, path, what);
-    if (connected.fd)
-        return std::move(connected.fd);
+    if (connected)
+        return std::move(*connected);
     // "Not running" is only the right answer for a VM that exists.
     const auto names = vm_names(vm.scope);
     if (!vm.from_file && std::find(names.begin(), names.end(), vm.name) == names.end())
         std::cerr << fmt::format("ezkvm: there is no VM '{}'{}\n", vm.name,
                                  names.empty() ? std::string(" (no VM files are installed)") : ": " + suggestion(vm.name, names));
     else
-        std::cerr << "ezkvm: " << connected.error << '\n';
+        std::cerr << "ezkvm: " << connected.error().message << '\n';
     return {};
 }
 

@@ -80,8 +80,8 @@ bool write_files(generator::OutputDir& out, const std::vector<units::GeneratedFi
 {
     bool ok = true;
     for (const auto& file : files) {
-        if (auto error = out.write_exclusive(file)) {
-            log.error("{}", *error);
+        if (auto written = out.write_exclusive(file); !written) {
+            log.error("{}", written.error().message);
             ok = false;
         } else {
             log.debug("wrote {}", file.path);

@@ -16,14 +16,14 @@ namespace {
 constexpr mode_t file_mode = 0644;
 constexpr mode_t dir_mode = 0755;
 
-std::string why(const std::string& path, int error)
+Error why(const std::string& path, int error)
 {
-    return fmt::format("{}: {}", path, std::strerror(error));
+    return errno_error(path, error);
 }
 
-std::string exists_already(const std::string& path)
+Error exists_already(const std::string& path)
 {
-    return fmt::format("{} exists already (generated twice?)", path);
+    return {fmt::format("{} exists already (generated twice?)", path), EEXIST};
 }
 
 std::string parent_of(const std::string& relative)
@@ -39,7 +39,7 @@ mode_t current_umask()
     return mask;
 }
 
-std::optional<std::string> write_all(int fd, const std::string& text, const std::string& path)
+Result<void> write_all(int fd, const std::string& text, const std::string& path)
 {
     size_t done = 0;
     while (done < text.size()) {
@@ -50,7 +50,7 @@ std::optional<std::string> write_all(int fd, const std::string& text, const std:
             return why(path, errno);
         done += static_cast<size_t>(n);
     }
-    return std::nullopt;
+    return {};
 }
 
 // Moves `from` to `to` unless `to` exists. Filesystems without
@@ -84,7 +84,7 @@ std::string OutputDir::full(const std::string& relative) const
 }
 
 // mkdir -p of the directories leading to `relative`, each tried once per run.
-std::optional<std::string> OutputDir::make_parents(const std::string& relative)
+Result<void> OutputDir::make_parents(const std::string& relative)
 {
     for (size_t slash = relative.find('/'); slash != std::string::npos; slash = relative.find('/', slash + 1)) {
         std::string sub = relative.substr(0, slash);
@@ -94,13 +94,13 @@ std::optional<std::string> OutputDir::make_parents(const std::string& relative)
             return why(full(sub), errno);
         dirs_.insert(std::move(sub));
     }
-    return std::nullopt;
+    return {};
 }
 
 // An anonymous file (O_TMPFILE), written, then linked in under its name: it
 // appears complete or not at all, linkat() refuses a name that is taken, and a
 // crash leaves nothing behind.
-std::optional<std::string> OutputDir::write_regular(const std::string& relative, const std::string& content)
+Result<void> OutputDir::write_regular(const std::string& relative, const std::string& content)
 {
     if (!anonymous_files_)
         return write_renamed(relative, content);
@@ -112,18 +112,18 @@ std::optional<std::string> OutputDir::write_regular(const std::string& relative,
         anonymous_files_ = false;  // a file system (or kernel) without O_TMPFILE
         return write_renamed(relative, content);
     }
-    if (auto error = write_all(fd.get(), content, full(relative)))
-        return error;
+    if (auto written = write_all(fd.get(), content, full(relative)); !written)
+        return written;
     if (mode_needs_fchmod_ && ::fchmod(fd.get(), file_mode) != 0)
         return why(full(relative), errno);
     const std::string self = fmt::format("/proc/self/fd/{}", fd.get());
     if (::linkat(AT_FDCWD, self.c_str(), dir_.get(), relative.c_str(), AT_SYMLINK_FOLLOW) == 0)
-        return std::nullopt;
+        return {};
     return errno == EEXIST ? exists_already(full(relative)) : why(full(relative), errno);
 }
 
 // The fallback: a named temporary file renamed into place.
-std::optional<std::string> OutputDir::write_renamed(const std::string& relative, const std::string& content)
+Result<void> OutputDir::write_renamed(const std::string& relative, const std::string& content)
 {
     const std::string path = full(relative);
     const auto slash = path.rfind('/');
@@ -131,39 +131,39 @@ std::optional<std::string> OutputDir::write_renamed(const std::string& relative,
     const int fd = ::mkostemp(temp.data(), O_CLOEXEC);
     if (fd < 0)
         return why(temp, errno);
-    auto error = write_all(fd, content, temp);
-    if (!error && ::fchmod(fd, file_mode) != 0)
-        error = why(temp, errno);
-    if (::close(fd) != 0 && !error)
-        error = why(temp, errno);
-    if (!error) {
+    auto written = write_all(fd, content, temp);
+    if (written && ::fchmod(fd, file_mode) != 0)
+        written = why(temp, errno);
+    if (::close(fd) != 0 && written)
+        written = why(temp, errno);
+    if (written) {
         if (const int e = rename_exclusive(temp, path); e != 0)
-            error = e == EEXIST ? exists_already(path) : why(path, e);
+            written = e == EEXIST ? exists_already(path) : why(path, e);
     }
-    if (error)
+    if (!written)
         ::unlink(temp.c_str());
-    return error;
+    return written;
 }
 
-std::optional<std::string> OutputDir::write_symlink(const std::string& relative, const std::string& target)
+Result<void> OutputDir::write_symlink(const std::string& relative, const std::string& target)
 {
     if (::symlinkat(target.c_str(), dir_.get(), relative.c_str()) == 0)
-        return std::nullopt;
+        return {};
     if (errno != EEXIST)
         return why(full(relative), errno);
     char existing[4096];
     const ssize_t n = ::readlinkat(dir_.get(), relative.c_str(), existing, sizeof existing);
     if (n >= 0 && std::string(existing, static_cast<size_t>(n)) == target)
-        return std::nullopt;  // the same link: harmless (systemd's generators allow it too)
-    return fmt::format("{} exists already and does not point to {}", full(relative), target);
+        return {};  // the same link: harmless (systemd's generators allow it too)
+    return Error{fmt::format("{} exists already and does not point to {}", full(relative), target), EEXIST};
 }
 
-std::optional<std::string> OutputDir::write_exclusive(const units::GeneratedFile& file)
+Result<void> OutputDir::write_exclusive(const units::GeneratedFile& file)
 {
     if (!dir_)
         return why(path_, open_error_);
-    if (auto error = make_parents(file.path))
-        return error;
+    if (auto made = make_parents(file.path); !made)
+        return made;
     return file.is_symlink() ? write_symlink(file.path, file.target) : write_regular(file.path, file.content);
 }
 

@@ -2,11 +2,11 @@
 // Writing generated files into the generator's output directory: each file
 // appears complete or not at all, and never replaces an existing one, so a
 // file generated twice is an error instead of a silent overwrite.
-#include <optional>
 #include <set>
 #include <string>
 
 #include "base/fd.hpp"
+#include "base/result.hpp"
 #include "units/generated_file.hpp"
 
 namespace ezkvm::generator {
@@ -16,16 +16,15 @@ public:
     // The directory at `path`, which must exist.
     explicit OutputDir(std::string path);
 
-    // Creates `file` (and the directories leading to it). Returns an error
-    // message, or nullopt when it was written.
-    std::optional<std::string> write_exclusive(const units::GeneratedFile& file);
+    // Creates `file` (and the directories leading to it).
+    Result<void> write_exclusive(const units::GeneratedFile& file);
 
 private:
     std::string full(const std::string& relative) const;
-    std::optional<std::string> make_parents(const std::string& relative);
-    std::optional<std::string> write_regular(const std::string& relative, const std::string& content);
-    std::optional<std::string> write_renamed(const std::string& relative, const std::string& content);
-    std::optional<std::string> write_symlink(const std::string& relative, const std::string& target);
+    Result<void> make_parents(const std::string& relative);
+    Result<void> write_regular(const std::string& relative, const std::string& content);
+    Result<void> write_renamed(const std::string& relative, const std::string& content);
+    Result<void> write_symlink(const std::string& relative, const std::string& target);
 
     std::string path_;
     Fd dir_;

@@ -35,9 +35,9 @@ void report_events(runtime::QmpClient* qmp, const runtime::GracefulStop& stop)
 bool stop_qemu(const WatchedProcess& qemu, const VmPaths& paths, const runtime::StopTiming& timing)
 {
     auto connected = runtime::connect_qmp(paths.qmp(), qmp_timeout, qemu.pidfd.get());
-    if (!connected.client && !qemu.exited())
-        say("{}; stopping qemu without it", connected.error);
-    runtime::QmpClient* qmp = connected.client ? &*connected.client : nullptr;
+    if (!connected && !qemu.exited())
+        say("{}; stopping qemu without it", connected.error().message);
+    runtime::QmpClient* qmp = connected ? &*connected : nullptr;
     runtime::GracefulStop stop(
         qmp, [&qemu](int sig) { qemu.signal(sig); }, timing, [](const std::string& message) { say("{}", message); });
     say("stopping: pressing the ACPI power button (again every {:.0f} s, for up to {:.0f} s)",

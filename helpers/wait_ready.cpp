@@ -30,11 +30,12 @@ bool start_watch(const Invocation& inv, const VmPaths& paths, bool serial)
     Fd console;
     if (serial) {
         auto connected = connect_unix(paths.console());
-        if (!connected.fd) {
-            say("cannot connect to the serial console {}: {}", paths.console(), std::strerror(connected.error));
+        if (!connected) {
+            say("cannot connect to the serial console {}: {}", paths.console(),
+                std::strerror(connected.error().errno_value));
             return false;
         }
-        console = std::move(connected.fd);
+        console = std::move(*connected);
     }
     std::error_code ec;
     const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
@@ -49,8 +50,8 @@ bool start_watch(const Invocation& inv, const VmPaths& paths, bool serial)
         options.pass_fds = {console.get()};
     options.die_with_parent = false;
     auto started = spawn(argv, options);
-    if (!started.process) {
-        say("{}", started.error);
+    if (!started) {
+        say("{}", started.error().message);
         return false;
     }
     return true;
@@ -83,14 +84,14 @@ int wait_ready(const Invocation& inv)
         return 1;
     }
     auto connected = runtime::connect_qmp(paths.qmp(), qmp_timeout, qemu->pidfd.get());
-    if (!connected.client) {
+    if (!connected) {
         if (qemu->exited())
             say("qemu exited before its QMP socket was ready");
         else
-            say("{}", connected.error);
+            say("{}", connected.error().message);
         return 1;
     }
-    auto& qmp = *connected.client;
+    auto& qmp = *connected;
     bool watching = false;
     for (;;) {
         const std::string status = query_status(qmp);

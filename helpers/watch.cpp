@@ -36,9 +36,11 @@ Fd open_console(const Invocation& inv, const VmPaths& paths)
         return Fd(*inv.console_fd);
     }
     auto connected = connect_unix(paths.console());
-    if (!connected.fd)
-        say("cannot connect to the serial console {}: {}", paths.console(), std::strerror(connected.error));
-    return std::move(connected.fd);
+    if (!connected) {
+        say("cannot connect to the serial console {}: {}", paths.console(), std::strerror(connected.error().errno_value));
+        return {};
+    }
+    return std::move(*connected);
 }
 
 // The guest's lines go to the journal on a stream of their own that reads no
@@ -71,10 +73,10 @@ public:
     explicit GuestWatch(const VmPaths& paths)
     {
         auto connected = runtime::connect_qmp(paths.qmp_watch(), 10s);
-        if (connected.client)
-            qmp_.emplace(std::move(*connected.client));
+        if (connected)
+            qmp_.emplace(std::move(*connected));
         else
-            say("the guest watch cannot reach qemu: {}", connected.error);
+            say("the guest watch cannot reach qemu: {}", connected.error().message);
     }
 
     int fd() const { return qmp_ ? qmp_->fd() : -1; }

@@ -16,13 +16,13 @@ namespace ezkvm::helper {
 
 int with_macvtaps(const std::vector<std::string>& macvtaps, const std::vector<std::string>& argv)
 {
-    std::vector<Fd> opened;
-    if (auto failure = net::open_macvtaps(macvtaps, opened)) {
-        say("cannot hand the macvtaps to qemu: {}", *failure);
+    const auto opened = net::open_macvtaps(macvtaps);
+    if (!opened) {
+        say("cannot hand the macvtaps to qemu: {}", opened.error().message);
         return 1;
     }
     std::vector<int> fds;
-    for (const auto& fd : opened)
+    for (const auto& fd : *opened)
         fds.push_back(fd.get());
     if (!place_numbered_fds(fds, qemu::first_macvtap_fd)) {
         say("cannot hand the macvtaps to qemu: {}", std::strerror(errno));

@@ -157,10 +157,10 @@ ExitStatus Process::terminate(std::chrono::milliseconds grace)
     return wait();
 }
 
-SpawnResult spawn(const std::vector<std::string>& argv, const SpawnOptions& options)
+Result<Process> spawn(const std::vector<std::string>& argv, const SpawnOptions& options)
 {
     if (argv.empty())
-        return {std::nullopt, "cannot run an empty command"};
+        return Error{"cannot run an empty command", EINVAL};
     std::vector<char*> args;
     for (const auto& arg : argv)
         args.push_back(const_cast<char*>(arg.c_str()));
@@ -174,13 +174,13 @@ SpawnResult spawn(const std::vector<std::string>& argv, const SpawnOptions& opti
     }
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
-        return {std::nullopt, fmt::format("cannot run {}: {}", argv[0], std::strerror(errno))};
+        return errno_error(fmt::format("cannot run {}", argv[0]), errno);
     Fd error_read(pipe_fds[0]), error_write(pipe_fds[1]);
 
     const pid_t parent = ::getpid();
     const pid_t pid = ::fork();
     if (pid < 0)
-        return {std::nullopt, fmt::format("cannot run {}: {}", argv[0], std::strerror(errno))};
+        return errno_error(fmt::format("cannot run {}", argv[0]), errno);
     if (pid == 0)
         exec_child(args.data(), options, stdin_fd, parent, error_write.get());
     error_write.reset();
@@ -195,24 +195,24 @@ SpawnResult spawn(const std::vector<std::string>& argv, const SpawnOptions& opti
     Process process(pid, std::move(pidfd));
     if (got == sizeof exec_error) {
         process.wait();
-        return {std::nullopt, fmt::format("cannot run {}: {}", argv[0], std::strerror(exec_error))};
+        return errno_error(fmt::format("cannot run {}", argv[0]), exec_error);
     }
-    return {std::move(process), {}};
+    return process;
 }
 
-CaptureResult run_capture(const std::vector<std::string>& argv)
+Result<Captured> run_capture(const std::vector<std::string>& argv)
 {
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
-        return {std::nullopt, fmt::format("cannot run {}: {}", argv.empty() ? "" : argv[0], std::strerror(errno))};
+        return errno_error(fmt::format("cannot run {}", argv.empty() ? "" : argv[0]), errno);
     Fd out_read(pipe_fds[0]), out_write(pipe_fds[1]);
     SpawnOptions options;
     options.stdout_fd = out_write.get();
     options.stderr_fd = out_write.get();
     auto started = spawn(argv, options);
     out_write.reset();
-    if (!started.process)
-        return {std::nullopt, std::move(started.error)};
+    if (!started)
+        return started.error();
     std::string output;
     char buf[4096];
     for (;;) {
@@ -222,7 +222,7 @@ CaptureResult run_capture(const std::vector<std::string>& argv)
         else if (n == 0 || errno != EINTR)
             break;
     }
-    return {Captured{started.process->wait(), std::move(output)}, {}};
+    return Captured{started->wait(), std::move(output)};
 }
 
 }  // namespace ezkvm

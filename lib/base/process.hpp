@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/fd.hpp"
+#include "base/result.hpp"
 
 namespace ezkvm {
 
@@ -57,29 +58,20 @@ private:
     std::optional<ExitStatus> status_;
 };
 
-struct SpawnResult {
-    std::optional<Process> process;
-    std::string error;  // "cannot run qemu-img: No such file or directory"
-};
-
 // Makes fds[k] this process's fd first + k, inheritable across exec (the sources stay
 // open). Async-signal-safe, for a forked child; false when a dup failed.
 bool place_numbered_fds(const std::vector<int>& fds, int first);
 
-// Starts argv[0] (looked up in PATH when it has no '/').
-SpawnResult spawn(const std::vector<std::string>& argv, const SpawnOptions& options = {});
+// Starts argv[0] (looked up in PATH when it has no '/'). The error says
+// "cannot run qemu-img: No such file or directory".
+Result<Process> spawn(const std::vector<std::string>& argv, const SpawnOptions& options = {});
 
 struct Captured {
     ExitStatus status;
     std::string output;  // stdout and stderr interleaved
 };
 
-struct CaptureResult {
-    std::optional<Captured> result;
-    std::string error;   // the program could not be started
-};
-
-// Runs argv to completion and collects what it printed.
-CaptureResult run_capture(const std::vector<std::string>& argv);
+// Runs argv to completion and collects what it printed; an error when it could not be started.
+Result<Captured> run_capture(const std::vector<std::string>& argv);
 
 }  // namespace ezkvm

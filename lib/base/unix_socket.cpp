@@ -11,17 +11,17 @@ namespace ezkvm {
 namespace {
 
 // A new stream socket and the address of `path` for it.
-SocketResult socket_for(const std::string& path, sockaddr_un& addr)
+Result<Fd> socket_for(const std::string& path, sockaddr_un& addr)
 {
     std::memset(&addr, 0, sizeof addr);
     addr.sun_family = AF_UNIX;
     if (path.empty() || path.size() >= sizeof addr.sun_path)
-        return {Fd(), ENAMETOOLONG};
+        return errno_error(path, ENAMETOOLONG);
     std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
     Fd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
     if (!fd)
-        return {Fd(), errno};
-    return {std::move(fd), 0};
+        return errno_error(path, errno);
+    return fd;
 }
 
 const sockaddr* as_sockaddr(const sockaddr_un& addr)
@@ -31,41 +31,41 @@ const sockaddr* as_sockaddr(const sockaddr_un& addr)
 
 }  // namespace
 
-SocketResult connect_unix(const std::string& path)
+Result<Fd> connect_unix(const std::string& path)
 {
     sockaddr_un addr;
     auto made = socket_for(path, addr);
-    if (!made.fd)
+    if (!made)
         return made;
     // Connecting a unix socket never waits, so it can be made non-blocking afterwards.
-    if (::connect(made.fd.get(), as_sockaddr(addr), sizeof addr) != 0)
-        return {Fd(), errno};
-    const int flags = ::fcntl(made.fd.get(), F_GETFL);
-    if (flags < 0 || ::fcntl(made.fd.get(), F_SETFL, flags | O_NONBLOCK) != 0)
-        return {Fd(), errno};
+    if (::connect(made->get(), as_sockaddr(addr), sizeof addr) != 0)
+        return errno_error(path, errno);
+    const int flags = ::fcntl(made->get(), F_GETFL);
+    if (flags < 0 || ::fcntl(made->get(), F_SETFL, flags | O_NONBLOCK) != 0)
+        return errno_error(path, errno);
     return made;
 }
 
-SocketResult listen_unix(const std::string& path, unsigned mode)
+Result<Fd> listen_unix(const std::string& path, unsigned mode)
 {
     sockaddr_un addr;
     auto made = socket_for(path, addr);
-    if (!made.fd)
+    if (!made)
         return made;
-    if (::bind(made.fd.get(), as_sockaddr(addr), sizeof addr) != 0)
-        return {Fd(), errno};
+    if (::bind(made->get(), as_sockaddr(addr), sizeof addr) != 0)
+        return errno_error(path, errno);
     // Nobody can connect before listen(), so the mode is right before the first client.
-    if (::chmod(path.c_str(), mode) != 0 || ::listen(made.fd.get(), 16) != 0) {
+    if (::chmod(path.c_str(), mode) != 0 || ::listen(made->get(), 16) != 0) {
         const int error = errno;
         ::unlink(path.c_str());
-        return {Fd(), error};
+        return errno_error(path, error);
     }
     return made;
 }
 
 bool unix_socket_answers(const std::string& path)
 {
-    return static_cast<bool>(connect_unix(path).fd);
+    return connect_unix(path).ok();
 }
 
 }  // namespace ezkvm

@@ -30,7 +30,4 @@ private:
     Scope scope_ = Scope::System;
 };
 
-// The error of a failed sd-bus call `what`: the peer's error when it sent one, else strerror(-r).
-Error make_error(std::string_view what, const sd_bus_error* error, int r);
-
 }  // namespace ezkvm::bus

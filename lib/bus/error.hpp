@@ -1,17 +1,20 @@
 #pragma once
-// Results of calls to systemd and its services: a value or an Error, never an
-// exception.
-#include <string>
-#include <utility>
-#include <variant>
+// Errors of calls to systemd and its services, as ezkvm::Error values: the
+// errno tells a polkit refusal (EACCES) and a service nobody provides
+// (EHOSTUNREACH) from the rest, whatever name the bus gave the error.
+#include <string_view>
+
+#include <systemd/sd-bus.h>
+
+#include "base/result.hpp"
 
 namespace ezkvm::bus {
 
-struct Error {
-    std::string name;     // D-Bus error name when the peer sent one, else ""
-    std::string message;  // for humans
-    int errno_value = 0;  // from sd-bus, 0 when unknown
-};
+// The error of a failed sd-bus call `what` (r < 0): the peer's error message when it sent
+// one, else strerror(-r). A D-Bus error name maps to EACCES only for access denied and
+// interactive authorization required, to EHOSTUNREACH only for an unknown or ownerless
+// service, and never to those otherwise (sd-bus maps org.freedesktop.DBus.Error.Failed to EACCES).
+Error make_error(std::string_view what, const sd_bus_error* error, int r);
 
 // polkit or the bus refused the call: access denied, or authentication that
 // would need an interactive agent.
@@ -19,27 +22,5 @@ bool is_access_denied(const Error& error);
 
 // The name has no owner and cannot be activated (machined not installed...).
 bool is_service_unknown(const Error& error);
-
-struct Done {};
-
-template <typename T>
-class Result {
-public:
-    Result(T value) : value_(std::move(value)) {}
-    Result(Error error) : value_(std::move(error)) {}
-
-    bool ok() const { return value_.index() == 0; }
-    explicit operator bool() const { return ok(); }
-    T& value() { return std::get<0>(value_); }
-    const T& value() const { return std::get<0>(value_); }
-    T* operator->() { return &value(); }
-    const T* operator->() const { return &value(); }
-    T& operator*() { return value(); }
-    const T& operator*() const { return value(); }
-    const Error& error() const { return std::get<1>(value_); }
-
-private:
-    std::variant<T, Error> value_;
-};
 
 }  // namespace ezkvm::bus

@@ -17,7 +17,7 @@ using Journal = std::unique_ptr<sd_journal, JournalClose>;
 
 Error journal_error(std::string_view what, int r)
 {
-    return {"", fmt::format("{}: {}", what, std::strerror(-r)), -r};
+    return errno_error(what, -r);
 }
 
 int add_match(sd_journal* j, const std::string& match)
@@ -132,7 +132,7 @@ Result<std::vector<std::string>> journal_tail(const JournalQuery& query, unsigne
     return lines;
 }
 
-Result<Done> journal_follow(const JournalQuery& query, unsigned count,
+Result<void> journal_follow(const JournalQuery& query, unsigned count,
                             const std::function<bool(const std::string&)>& print)
 {
     auto journal = open_journal(query);
@@ -147,7 +147,7 @@ Result<Done> journal_follow(const JournalQuery& query, unsigned count,
     for (;;) {
         while ((r = sd_journal_next(j)) > 0)
             if (!print(format_entry(j)))
-                return Done{};
+                return {};
         if (r < 0)
             return journal_error("cannot read the journal", r);
         r = sd_journal_wait(j, UINT64_MAX);

@@ -22,7 +22,7 @@ Result<std::vector<std::string>> journal_tail(const JournalQuery& query, unsigne
 
 // Prints the last `count` entries through `print`, then every new one as it
 // arrives, until `print` returns false.
-Result<Done> journal_follow(const JournalQuery& query, unsigned count,
+Result<void> journal_follow(const JournalQuery& query, unsigned count,
                             const std::function<bool(const std::string&)>& print);
 
 }  // namespace ezkvm::bus

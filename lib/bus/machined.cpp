@@ -40,7 +40,7 @@ std::optional<std::array<uint8_t, 16>> parse_uuid(const std::string& text)
     return id;
 }
 
-Result<Done> register_machine(Connection& connection, const Machine& machine)
+Result<void> register_machine(Connection& connection, const Machine& machine)
 {
     sd_bus* bus = connection.get();
     sd_bus_message* call = nullptr;
@@ -61,7 +61,7 @@ Result<Done> register_machine(Connection& connection, const Machine& machine)
     Message reply_owner(reply);
     if (r < 0)
         return make_error(fmt::format("cannot register {} with systemd-machined", machine.name), error.get(), r);
-    return Done{};
+    return {};
 }
 
 }  // namespace ezkvm::bus

@@ -20,7 +20,7 @@ struct Machine {
 
 // RegisterMachine with class "vm" and service "ezkvm". is_service_unknown()
 // tells when machined is not installed.
-Result<Done> register_machine(Connection& bus, const Machine& machine);
+Result<void> register_machine(Connection& bus, const Machine& machine);
 
 // "0123abcd-..." (36 characters, hex digits and dashes) to 16 bytes; nullopt when malformed.
 std::optional<std::array<uint8_t, 16>> parse_uuid(const std::string& text);

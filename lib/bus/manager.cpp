@@ -56,8 +56,10 @@ const char* job_method(JobVerb verb)
     return "StartUnit";
 }
 
-std::string job_failure(const std::string& result, const std::string& unit)
+std::string describe_job(const std::string& result, const std::string& unit)
 {
+    if (result == "done")
+        return fmt::format("{} is done", unit);
     if (result == "failed")
         return fmt::format("{} failed", unit);
     if (result == "timeout")
@@ -91,8 +93,8 @@ int on_job_removed(sd_bus_message* message, void* userdata, sd_bus_error*)
 // Calls `enqueue` (which returns the job's object path) with a JobRemoved match
 // already in place, then waits for the job to go.
 template <typename Enqueue>
-Result<Done> wait_for_job(Connection& connection, const std::string& unit, Enqueue enqueue,
-                          const JobTicker* ticker = nullptr)
+Result<JobResult> wait_for_job(Connection& connection, const std::string& unit, Enqueue enqueue,
+                               const JobTicker* ticker = nullptr)
 {
     sd_bus* bus = connection.get();
     JobWait wait;
@@ -131,9 +133,7 @@ Result<Done> wait_for_job(Connection& connection, const std::string& unit, Enque
         if (r < 0 && r != -EINTR)
             return make_error("lost the connection to systemd", nullptr, r);
     }
-    if (*wait.result == "done")
-        return Done{};
-    return Error{"job." + *wait.result, job_failure(*wait.result, unit), 0};
+    return JobResult{*wait.result, describe_job(*wait.result, unit)};
 }
 
 Result<std::string> read_job_path(sd_bus_message* reply)
@@ -242,7 +242,7 @@ Result<UnitState> unit_state(Connection& connection, const std::string& unit)
 {
     const auto path = unit_path(unit);
     if (!path)
-        return Error{"", fmt::format("'{}' is not a valid unit name", unit), EINVAL};
+        return Error{fmt::format("'{}' is not a valid unit name", unit), EINVAL};
     sd_bus* bus = connection.get();
     UnitState state;
     {
@@ -303,7 +303,7 @@ Result<std::vector<std::string>> service_environment(Connection& connection, con
 {
     const auto path = unit_path(unit);
     if (!path)
-        return Error{"", fmt::format("'{}' is not a valid unit name", unit), EINVAL};
+        return Error{fmt::format("'{}' is not a valid unit name", unit), EINVAL};
     CallError error;
     char** strv = nullptr;
     const int r = sd_bus_get_property_strv(connection.get(), systemd, path->c_str(), service_iface, "Environment",
@@ -319,7 +319,7 @@ Result<std::vector<std::string>> service_environment(Connection& connection, con
     return out;
 }
 
-Result<Done> run_job(Connection& connection, JobVerb verb, const std::string& unit, const JobTicker* ticker)
+Result<JobResult> run_job(Connection& connection, JobVerb verb, const std::string& unit, const JobTicker* ticker)
 {
     return wait_for_job(connection, unit, [&](sd_bus* bus) -> Result<std::string> {
         CallError error;
@@ -333,24 +333,24 @@ Result<Done> run_job(Connection& connection, JobVerb verb, const std::string& un
     }, ticker);
 }
 
-Result<Done> ref_unit(Connection& connection, const std::string& unit)
+Result<void> ref_unit(Connection& connection, const std::string& unit)
 {
     const auto path = unit_path(unit);
     if (!path)
-        return Error{"", fmt::format("'{}' is not a valid unit name", unit), EINVAL};
+        return Error{fmt::format("'{}' is not a valid unit name", unit), EINVAL};
     CallError error;
     const int r =
         sd_bus_call_method(connection.get(), systemd, path->c_str(), unit_iface, "Ref", error.get(), nullptr, "");
     if (r < 0)
         return make_error(fmt::format("Ref {}", unit), error.get(), r);
-    return Done{};
+    return {};
 }
 
 Result<std::optional<int>> last_exec_status(Connection& connection, const std::string& unit, const char* property)
 {
     const auto path = unit_path(unit);
     if (!path)
-        return Error{"", fmt::format("'{}' is not a valid unit name", unit), EINVAL};
+        return Error{fmt::format("'{}' is not a valid unit name", unit), EINVAL};
     CallError error;
     sd_bus_message* reply = nullptr;
     int r = sd_bus_get_property(connection.get(), systemd, path->c_str(), service_iface, property, error.get(), &reply,
@@ -383,37 +383,37 @@ Result<std::optional<int>> last_exec_status(Connection& connection, const std::s
     return status;
 }
 
-Result<Done> kill_main_process(Connection& connection, const std::string& unit, int signal)
+Result<void> kill_main_process(Connection& connection, const std::string& unit, int signal)
 {
     CallError error;
     const int r = sd_bus_call_method(connection.get(), systemd, manager_path, manager_iface, "KillUnit", error.get(),
                                      nullptr, "ssi", unit.c_str(), "main", signal);
     if (r < 0)
         return make_error(fmt::format("KillUnit {}", unit), error.get(), r);
-    return Done{};
+    return {};
 }
 
-Result<Done> reset_failed(Connection& connection, const std::string& unit)
+Result<void> reset_failed(Connection& connection, const std::string& unit)
 {
     CallError error;
     const int r = sd_bus_call_method(connection.get(), systemd, manager_path, manager_iface, "ResetFailedUnit",
                                      error.get(), nullptr, "s", unit.c_str());
     if (r < 0)
         return make_error(fmt::format("ResetFailedUnit {}", unit), error.get(), r);
-    return Done{};
+    return {};
 }
 
-Result<Done> reload(Connection& connection)
+Result<void> reload(Connection& connection)
 {
     CallError error;
     const int r = sd_bus_call_method(connection.get(), systemd, manager_path, manager_iface, "Reload", error.get(),
                                      nullptr, "");
     if (r < 0)
         return make_error("Reload", error.get(), r);
-    return Done{};
+    return {};
 }
 
-Result<Done> start_transient(Connection& connection, const units::TransientUnit& unit)
+Result<JobResult> start_transient(Connection& connection, const units::TransientUnit& unit)
 {
     return wait_for_job(connection, unit.name, [&](sd_bus* bus) -> Result<std::string> {
         sd_bus_message* call = nullptr;

@@ -52,29 +52,37 @@ struct JobTicker {
     std::function<void()> tick;
 };
 
-// Queues the job (mode "replace") and waits until systemd removes it. ok when
-// its result is "done"; otherwise the Error's name is "job.<result>" ("job.failed").
-Result<Done> run_job(Connection& bus, JobVerb verb, const std::string& unit, const JobTicker* ticker = nullptr);
+// How a job ended: systemd's result for it, "done" when it did what was asked.
+struct JobResult {
+    std::string result;   // done, failed, timeout, dependency, canceled, skipped, ...
+    std::string message;  // for people: "ezkvm@web.service failed"
+
+    bool done() const { return result == "done"; }
+};
+
+// Queues the job (mode "replace") and waits until systemd removes it. An error
+// when the job could not be queued or waited for; a job that ran and failed is a JobResult.
+Result<JobResult> run_job(Connection& bus, JobVerb verb, const std::string& unit, const JobTicker* ticker = nullptr);
 
 // Keeps the unit loaded for as long as this connection lives (systemd unloads an
 // inactive unit nobody references, and its properties with it).
-Result<Done> ref_unit(Connection& bus, const std::string& unit);
+Result<void> ref_unit(Connection& bus, const std::string& unit);
 
 // How the last run of a service's command list `property` ("ExecStop") ended:
 // its exit status, or -1 when it was killed by a signal; nullopt when it never ran.
 Result<std::optional<int>> last_exec_status(Connection& bus, const std::string& unit, const char* property);
 
 // KillUnit: `signal` to the unit's main process only.
-Result<Done> kill_main_process(Connection& bus, const std::string& unit, int signal);
+Result<void> kill_main_process(Connection& bus, const std::string& unit, int signal);
 
 // ResetFailedUnit: forget a failed unit's result (a failed transient unit is kept until then).
-Result<Done> reset_failed(Connection& bus, const std::string& unit);
+Result<void> reset_failed(Connection& bus, const std::string& unit);
 
 // Reload: the manager reruns the generators and reads every unit file again
 // (systemctl daemon-reload); returns once it has.
-Result<Done> reload(Connection& bus);
+Result<void> reload(Connection& bus);
 
 // StartTransientUnit with mode "fail", waiting for its start job like run_job.
-Result<Done> start_transient(Connection& bus, const units::TransientUnit& unit);
+Result<JobResult> start_transient(Connection& bus, const units::TransientUnit& unit);
 
 }  // namespace ezkvm::bus

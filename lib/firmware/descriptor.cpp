@@ -149,9 +149,8 @@ bool Descriptor::has_feature(std::string_view feature) const
     return std::find(features.begin(), features.end(), feature) != features.end();
 }
 
-std::optional<Descriptor> parse_descriptor(std::string_view text, std::string& error)
+Result<Descriptor> parse_descriptor(std::string_view text)
 {
-    error.clear();
     json root;
     try {
         root = json::parse(text);
@@ -160,14 +159,12 @@ std::optional<Descriptor> parse_descriptor(std::string_view text, std::string& e
         std::string_view message = e.what();
         if (auto end = message.find("] "); end != std::string_view::npos)
             message.remove_prefix(end + 2);
-        error = std::string(message);
-        return std::nullopt;
+        return Error{std::string(message), EINVAL};
     }
-    if (!root.is_object()) {
-        error = "expected a JSON object";
-        return std::nullopt;
-    }
+    if (!root.is_object())
+        return Error{"expected a JSON object", EINVAL};
 
+    std::string error;
     Reader r(error);
     Descriptor d;
     d.interface_types = r.strings(root, "interface-types", "interface-types");
@@ -176,7 +173,7 @@ std::optional<Descriptor> parse_descriptor(std::string_view text, std::string& e
     read_targets(r, root, d);
     d.features = r.strings(root, "features", "features", false);
     if (!r.ok())
-        return std::nullopt;
+        return Error{error, EINVAL};
     return d;
 }
 

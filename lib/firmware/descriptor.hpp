@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/result.hpp"
+
 namespace ezkvm::firmware {
 
 struct DescriptorFile {
@@ -31,8 +33,8 @@ struct Descriptor {
     bool has_feature(std::string_view feature) const;
 };
 
-// Parses a descriptor's JSON text. On failure returns nullopt and sets `error`
-// to what is wrong ("mapping.executable.filename: expected a string").
-std::optional<Descriptor> parse_descriptor(std::string_view text, std::string& error);
+// Parses a descriptor's JSON text. An error says what is wrong
+// ("mapping.executable.filename: expected a string").
+Result<Descriptor> parse_descriptor(std::string_view text);
 
 }  // namespace ezkvm::firmware

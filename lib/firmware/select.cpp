@@ -27,19 +27,16 @@ struct Candidate {
 
 Pos file_pos(const std::string& path) { return Pos{std::make_shared<const std::string>(path)}; }
 
-std::optional<std::string> read_text(const std::string& path, std::string& error)
+// The file's text; an error says why not (strerror, with no path: the caller names the file).
+Result<std::string> read_text(const std::string& path)
 {
     std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        error = std::strerror(errno);
-        return std::nullopt;
-    }
+    if (!in)
+        return Error{std::strerror(errno), errno};
     std::ostringstream text;
     text << in.rdbuf();
-    if (in.bad()) {
-        error = "read error";
-        return std::nullopt;
-    }
+    if (in.bad())
+        return Error{"read error", EIO};
     return text.str();
 }
 
@@ -48,13 +45,11 @@ std::vector<Candidate> read_candidates(const Sources& sources, Diagnostics& diag
 {
     std::vector<Candidate> out;
     for (FoundDescriptor& file : discover(sources, diags)) {
-        std::string error;
-        std::optional<std::string> text = read_text(file.read_path, error);
-        std::optional<Descriptor> descriptor;
-        if (text)
-            descriptor = parse_descriptor(*text, error);
+        const auto text = read_text(file.read_path);
+        auto descriptor = text ? parse_descriptor(*text) : Result<Descriptor>(text.error());
         if (!descriptor) {
-            diags.warning(file_pos(file.host_path), "", fmt::format("ignoring firmware descriptor: {}", error));
+            diags.warning(file_pos(file.host_path), "",
+                          fmt::format("ignoring firmware descriptor: {}", descriptor.error().message));
             continue;
         }
         out.push_back({std::move(file), std::move(*descriptor)});

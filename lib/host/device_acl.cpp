@@ -28,9 +28,9 @@ private:
     acl_t acl_;
 };
 
-std::string failure(const char* what, const std::string& path)
+Error failure(const char* what, const std::string& path)
 {
-    return fmt::format("cannot {} the ACL of {}: {}", what, path, std::strerror(errno));
+    return errno_error(fmt::format("cannot {} the ACL of {}", what, path), errno);
 }
 
 // The ACL entry for `uid`, if there is one.
@@ -70,7 +70,7 @@ int drop_lonely_mask(acl_t acl)
 
 }  // namespace
 
-AclError grant_user_rw(const std::string& path, uid_t uid)
+Result<void> grant_user_rw(const std::string& path, uid_t uid)
 {
     Acl acl(acl_get_file(path.c_str(), ACL_TYPE_ACCESS));
     if (!acl)
@@ -88,22 +88,22 @@ AclError grant_user_rw(const std::string& path, uid_t uid)
         return failure("extend", path);
     if (acl_set_file(path.c_str(), ACL_TYPE_ACCESS, acl.get()) != 0)
         return failure("write", path);
-    return std::nullopt;
+    return {};
 }
 
-AclError revoke_user(const std::string& path, uid_t uid)
+Result<void> revoke_user(const std::string& path, uid_t uid)
 {
     Acl acl(acl_get_file(path.c_str(), ACL_TYPE_ACCESS));
     if (!acl)
-        return errno == ENOENT ? std::nullopt : AclError(failure("read", path));
+        return errno == ENOENT ? Result<void>() : failure("read", path);
     const auto entry = user_entry(acl.get(), uid);
     if (!entry)
-        return std::nullopt;
+        return {};
     if (acl_delete_entry(acl.get(), *entry) != 0 || acl_calc_mask(acl.ref()) != 0 || drop_lonely_mask(acl.get()) != 0)
         return failure("shrink", path);
     if (acl_set_file(path.c_str(), ACL_TYPE_ACCESS, acl.get()) != 0)
-        return errno == ENOENT ? std::nullopt : AclError(failure("write", path));
-    return std::nullopt;
+        return errno == ENOENT ? Result<void>() : failure("write", path);
+    return {};
 }
 
 bool has_user_entry(const std::string& path, uid_t uid)

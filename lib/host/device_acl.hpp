@@ -8,14 +8,14 @@
 #include <optional>
 #include <string>
 
+#include "base/result.hpp"
+
 namespace ezkvm::host {
 
-// nullopt: it worked; otherwise what went wrong (with the path).
-using AclError = std::optional<std::string>;
-
-AclError grant_user_rw(const std::string& path, uid_t uid);
+// Errors name the path.
+Result<void> grant_user_rw(const std::string& path, uid_t uid);
 // Removes the user's entry; a node without one (or gone: unplugged) is fine.
-AclError revoke_user(const std::string& path, uid_t uid);
+Result<void> revoke_user(const std::string& path, uid_t uid);
 // Whether the node's ACL has an entry for the user (tests, diagnostics).
 bool has_user_entry(const std::string& path, uid_t uid);
 

@@ -155,9 +155,9 @@ std::optional<HostView> from_override()
 HostView probe_and_store(Scope scope, const Key& key)
 {
     auto result = probe();
-    if (!result.caps)
-        return {std::nullopt, "probe", result.error};
-    HostView view{std::move(result.caps), "probe", {}};
+    if (!result)
+        return {std::nullopt, "probe", result.error().message};
+    HostView view{std::move(*result), "probe", {}};
     // Only root writes the system cache: the generator, running as root, trusts what it reads.
     if (scope == Scope::User || ::geteuid() == 0)
         view.note = write_cache(scope, key, *view.caps);

@@ -118,12 +118,8 @@ std::vector<std::string> strings_of(const json& list)
 }
 
 // Machine types, CPU models and what the accelerator lacks, from one qemu with no machine.
-struct AccelQuery {
-    QmpSession session;
-    std::string error;
-};
-
-AccelQuery query_accel(const ProbeOptions& options, const std::string& accel)
+// An error says why qemu gave no answer.
+Result<QmpSession> query_accel(const ProbeOptions& options, const std::string& accel)
 {
     auto argv = base_argv(options, accel);
     argv.insert(argv.end(), {"-machine", "none", "-qmp", "stdio"});
@@ -135,12 +131,12 @@ AccelQuery query_accel(const ProbeOptions& options, const std::string& accel)
     else
         commands.push_back(command("machines", "query-machines"));
     const auto run = run_qemu({argv, qmp_input(commands), {}, options.run_timeout, {}});
-    AccelQuery query{read_session(run.out), {}};
-    if (!run.error.empty())
-        query.error = run.error;
-    else if (!query.session.replies.count("models"))
-        query.error = run.err.empty() ? "qemu answered no QMP query" : first_line(run.err);
-    return query;
+    if (!run)
+        return run.error();
+    auto session = read_session(run->out);
+    if (!session.replies.count("models"))
+        return Error{run->err.empty() ? "qemu answered no QMP query" : first_line(run->err)};
+    return session;
 }
 
 }  // namespace
@@ -158,11 +154,12 @@ GuestCheck check_guest(const ProbeOptions& options)
         argv.insert(argv.end(), {"-cpu", cpu_with("max", check.features_off)});
         const auto options_for_image = guest_check_options(image.get());
         argv.insert(argv.end(), options_for_image.begin(), options_for_image.end());
-        const auto run = run_qemu({argv, {}, {image.get()}, options.run_timeout, options.guest_check_grace});
-        if (!run.error.empty()) {
-            check.problem = run.error;
+        const auto ran = run_qemu({argv, {}, {image.get()}, options.run_timeout, options.guest_check_grace});
+        if (!ran) {
+            check.problem = ran.error().message;
             return check;
         }
+        const QemuRun& run = *ran;
         if (!run.status) {
             check.status = KvmStatus::NoGuest;
             check.problem = fmt::format("under KVM, the guest check stopped {}", guest_check_stage(run.out));
@@ -204,9 +201,9 @@ std::vector<std::string> refused_hyperv(const ProbeOptions& options)
         argv.insert(argv.end(), {"-machine", "pc", "-m", "16", "-cpu", cpu_with("max", off, settings), "-S", "-qmp",
                                  "stdio"});
         const auto run = run_qemu({argv, qmp_input({command("status", "query-status")}), {}, options.run_timeout, {}});
-        if (read_session(run.out).replies.count("status"))
+        if (run && read_session(run->out).replies.count("status"))
             return out;
-        const auto refusal = read_vcpu_refusal(run.err);
+        const auto refusal = read_vcpu_refusal(run ? run->err : std::string());
         if (refusal.arch_capabilities && std::find(off.begin(), off.end(), arch_capabilities) == off.end()) {
             off.emplace_back(arch_capabilities);
             continue;
@@ -279,7 +276,7 @@ std::string kvm_module_note()
 
 }  // namespace
 
-ProbeResult probe(const ProbeOptions& options)
+Result<Capabilities> probe(const ProbeOptions& options)
 {
     Capabilities caps;
     Fd kvm(::open(options.kvm_device.c_str(), O_RDWR | O_CLOEXEC));
@@ -298,7 +295,7 @@ ProbeResult probe(const ProbeOptions& options)
     kvm.reset();
 
     auto tcg = std::async(std::launch::async, query_accel, std::cref(options), std::string("tcg"));
-    std::future<AccelQuery> kvm_query;
+    std::future<Result<QmpSession>> kvm_query;
     std::future<GuestCheck> guest;
     std::future<std::vector<std::string>> hyperv;
     if (try_kvm) {
@@ -308,28 +305,27 @@ ProbeResult probe(const ProbeOptions& options)
     }
 
     auto tcg_result = tcg.get();
-    if (!tcg_result.error.empty())
-        return {std::nullopt, fmt::format("{} does not answer: {}", options.qemu_binary, tcg_result.error)};
-    fill_from_tcg(caps, tcg_result.session);
+    if (!tcg_result)
+        return Error{fmt::format("{} does not answer: {}", options.qemu_binary, tcg_result.error().message)};
+    fill_from_tcg(caps, *tcg_result);
     if (!try_kvm)
-        return {std::move(caps), {}};
+        return caps;
 
     auto kvm_result = kvm_query.get();
     auto guest_result = guest.get();
     caps.kvm.refused_hyperv = hyperv.get();
-    const json kvm_state = kvm_result.session.reply("kvm");
-    if (!kvm_result.error.empty() || !kvm_state.value("enabled", false)) {
+    if (!kvm_result || !kvm_result->reply("kvm").value("enabled", false)) {
         caps.kvm.status = KvmStatus::Unusable;
-        caps.kvm.problem = kvm_result.error.empty() ? "qemu reports KVM as not enabled" : kvm_result.error;
+        caps.kvm.problem = kvm_result ? "qemu reports KVM as not enabled" : kvm_result.error().message;
         caps.kvm.refused_hyperv.clear();
-        return {std::move(caps), {}};
+        return caps;
     }
-    fill_from_kvm(caps, kvm_result.session);
+    fill_from_kvm(caps, *kvm_result);
     caps.kvm.status = guest_result.status;
     caps.kvm.features_off = guest_result.features_off;
     if (!guest_result.problem.empty())
         caps.kvm.problem = guest_result.problem + kvm_module_note();
-    return {std::move(caps), {}};
+    return caps;
 }
 
 }  // namespace ezkvm::hostcaps

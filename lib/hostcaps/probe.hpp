@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "base/result.hpp"
 #include "hostcaps/capabilities.hpp"
 
 namespace ezkvm::hostcaps {
@@ -22,12 +23,8 @@ struct ProbeOptions {
     std::chrono::milliseconds run_timeout{5000};  // for any one qemu run
 };
 
-struct ProbeResult {
-    std::optional<Capabilities> caps;
-    std::string error;  // qemu does not run at all
-};
-
-ProbeResult probe(const ProbeOptions& options = {});
+// An error when qemu does not run at all.
+Result<Capabilities> probe(const ProbeOptions& options = {});
 
 // The two steps of the probe that run vCPUs under KVM, each working around the
 // quirks it meets (so tests can run them against a qemu that acts like a quirky host).

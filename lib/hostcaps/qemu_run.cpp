@@ -51,14 +51,12 @@ bool drain(Fd& fd, std::string& to)
 
 }  // namespace
 
-QemuRun run_qemu(const QemuRunOptions& options)
+Result<QemuRun> run_qemu(const QemuRunOptions& options)
 {
     QemuRun run;
     auto in = make_input(), out = make_pipe(), err = make_pipe();
-    if (!in || !out || !err) {
-        run.error = "cannot make pipes for qemu";
-        return run;
-    }
+    if (!in || !out || !err)
+        return errno_error("cannot make pipes for qemu", errno);
     SpawnOptions spawn_options;
     spawn_options.stdin_fd = in->read.get();
     spawn_options.stdout_fd = out->write.get();
@@ -68,11 +66,9 @@ QemuRun run_qemu(const QemuRunOptions& options)
     in->read.reset();
     out->write.reset();
     err->write.reset();
-    if (!spawned.process) {
-        run.error = spawned.error;
-        return run;
-    }
-    auto& qemu = *spawned.process;
+    if (!spawned)
+        return spawned.error();
+    auto& qemu = *spawned;
     // Small enough for the socket buffer: written at once, then EOF.
     if (!options.input.empty())
         [[maybe_unused]] auto ignored =

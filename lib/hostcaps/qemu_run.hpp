@@ -24,9 +24,9 @@ struct QemuRun {
     std::optional<ExitStatus> status;  // nullopt: killed at the deadline
     std::string out;
     std::string err;
-    std::string error;  // qemu could not be started
 };
 
-QemuRun run_qemu(const QemuRunOptions& options);
+// An error when qemu could not be started.
+Result<QemuRun> run_qemu(const QemuRunOptions& options);
 
 }  // namespace ezkvm::hostcaps

@@ -50,13 +50,13 @@ bool make_tap(const HostLink& link, const config::Nic& nic, const LinkUser& user
         diags.error(nic.pos, nic_path(link, "bridge"), fmt::format("{} is not a bridge", link.bridge));
         return false;
     }
-    Failure failure = create_tap(link.name, user.uid, user.gid);
-    if (!failure)
-        failure = join_bridge(link.name, link.bridge);
-    if (!failure)
-        failure = set_up(link.name);
-    if (failure) {
-        diags.error(nic.pos, nic_path(link, "type"), fmt::format("cannot set up the VM's tap: {}", *failure));
+    Result<void> made = create_tap(link.name, user.uid, user.gid);
+    if (made)
+        made = join_bridge(link.name, link.bridge);
+    if (made)
+        made = set_up(link.name);
+    if (!made) {
+        diags.error(nic.pos, nic_path(link, "type"), fmt::format("cannot set up the VM's tap: {}", made.error().message));
         delete_link(link.name);
         return false;
     }
@@ -65,31 +65,32 @@ bool make_tap(const HostLink& link, const config::Nic& nic, const LinkUser& user
 
 // The macvtap's character device, which qemu opens: made when no udev made it
 // (containers), given to the VM's user.
-Failure give_device(const HostLink& link, const LinkUser& user)
+Result<void> give_device(const HostLink& link, const LinkUser& user)
 {
     const auto device = macvtap_device(link.name);
     if (!device)
-        return fmt::format("no character device for macvtap {}", link.name);
+        return Error{fmt::format("no character device for macvtap {}", link.name), ENODEV};
     const dev_t number = makedev(device->major, device->minor);
     struct stat st {};
     if (::lstat(device->path.c_str(), &st) == 0 && (!S_ISCHR(st.st_mode) || st.st_rdev != number))
         ::unlink(device->path.c_str());  // a stale node of an earlier interface with that index
     if (::mknod(device->path.c_str(), S_IFCHR | 0600, number) < 0 && errno != EEXIST)
-        return fmt::format("mknod {}: {}", device->path, std::strerror(errno));
+        return errno_error("mknod " + device->path, errno);
     if (::chown(device->path.c_str(), user.uid, user.gid) < 0 || ::chmod(device->path.c_str(), 0600) < 0)
-        return fmt::format("chown {}: {}", device->path, std::strerror(errno));
-    return std::nullopt;
+        return errno_error("chown " + device->path, errno);
+    return {};
 }
 
 bool make_macvtap(const HostLink& link, const config::Nic& nic, const LinkUser& user, Diagnostics& diags)
 {
-    Failure failure = create_macvtap(link.name, link.parent, link.mac);
-    if (!failure)
-        failure = set_up(link.name);
-    if (!failure)
-        failure = give_device(link, user);
-    if (failure) {
-        diags.error(nic.pos, nic_path(link, "parent"), fmt::format("cannot set up the VM's macvtap: {}", *failure));
+    Result<void> made = create_macvtap(link.name, link.parent, link.mac);
+    if (made)
+        made = set_up(link.name);
+    if (made)
+        made = give_device(link, user);
+    if (!made) {
+        diags.error(nic.pos, nic_path(link, "parent"),
+                    fmt::format("cannot set up the VM's macvtap: {}", made.error().message));
         delete_link(link.name);
         return false;
     }
@@ -118,8 +119,8 @@ std::vector<std::string> remove_host_network(std::string_view vm, Diagnostics& d
     for (const auto& name : link_names()) {
         if (!is_vm_link(name, vm))
             continue;
-        if (auto failure = delete_link(name))
-            diags.error({}, {}, fmt::format("cannot remove the VM's interface: {}", *failure));
+        if (auto deleted = delete_link(name); !deleted)
+            diags.error({}, {}, fmt::format("cannot remove the VM's interface: {}", deleted.error().message));
         else
             removed.push_back(name);
     }

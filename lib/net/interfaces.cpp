@@ -20,9 +20,9 @@
 namespace ezkvm::net {
 namespace {
 
-Failure failed(const std::string& what, const std::string& name, int error = errno)
+Error failed(const std::string& what, const std::string& name, int error = errno)
 {
-    return fmt::format("{} {}: {}", what, name, std::strerror(error));
+    return errno_error(fmt::format("{} {}", what, name), error);
 }
 
 ifreq request_for(const std::string& name)
@@ -62,7 +62,7 @@ bool is_bridge(const std::string& name)
     return std::filesystem::is_directory("/sys/class/net/" + name + "/bridge", ec);
 }
 
-Failure create_tap(const std::string& name, uid_t uid, gid_t gid)
+Result<void> create_tap(const std::string& name, uid_t uid, gid_t gid)
 {
     Fd tun(::open("/dev/net/tun", O_RDWR | O_CLOEXEC));
     if (!tun)
@@ -77,10 +77,10 @@ Failure create_tap(const std::string& name, uid_t uid, gid_t gid)
         return failed("TUNSETGROUP", name);
     if (::ioctl(tun.get(), TUNSETPERSIST, 1UL) < 0)
         return failed("TUNSETPERSIST", name);
-    return std::nullopt;
+    return {};
 }
 
-Failure join_bridge(const std::string& name, const std::string& bridge)
+Result<void> join_bridge(const std::string& name, const std::string& bridge)
 {
     const unsigned index = ::if_nametoindex(name.c_str());
     if (index == 0)
@@ -90,10 +90,10 @@ Failure join_bridge(const std::string& name, const std::string& bridge)
     ifr.ifr_ifindex = static_cast<int>(index);
     if (!sock || ::ioctl(sock.get(), SIOCBRADDIF, &ifr) < 0)
         return failed("add to bridge " + bridge + ":", name);
-    return std::nullopt;
+    return {};
 }
 
-Failure set_up(const std::string& name)
+Result<void> set_up(const std::string& name)
 {
     auto sock = control_socket();
     ifreq ifr = request_for(name);
@@ -102,7 +102,7 @@ Failure set_up(const std::string& name)
     ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
     if (::ioctl(sock.get(), SIOCSIFFLAGS, &ifr) < 0)
         return failed("SIOCSIFFLAGS", name);
-    return std::nullopt;
+    return {};
 }
 
 std::optional<CharDevice> macvtap_device(const std::string& name)
@@ -119,18 +119,19 @@ std::optional<CharDevice> macvtap_device(const std::string& name)
     return device;
 }
 
-Failure open_macvtaps(const std::vector<std::string>& names, std::vector<Fd>& fds)
+Result<std::vector<Fd>> open_macvtaps(const std::vector<std::string>& names)
 {
+    std::vector<Fd> fds;
     for (const auto& name : names) {
         const auto device = macvtap_device(name);
         if (!device)
-            return fmt::format("macvtap {} does not exist (or has no character device)", name);
+            return Error{fmt::format("macvtap {} does not exist (or has no character device)", name), ENODEV};
         Fd fd(::open(device->path.c_str(), O_RDWR | O_CLOEXEC));
         if (!fd)
-            return fmt::format("open {} (macvtap {}): {}", device->path, name, std::strerror(errno));
+            return errno_error(fmt::format("open {} (macvtap {})", device->path, name), errno);
         fds.push_back(std::move(fd));
     }
-    return std::nullopt;
+    return fds;
 }
 
 }  // namespace ezkvm::net

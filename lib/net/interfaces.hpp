@@ -9,24 +9,24 @@
 #include <vector>
 
 #include "base/fd.hpp"
+#include "base/result.hpp"
 
 namespace ezkvm::net {
-
-// nullopt when it worked, else what went wrong ("TUNSETIFF ez1234abcdn0: Operation not permitted").
-using Failure = std::optional<std::string>;
 
 bool link_exists(const std::string& name);
 std::vector<std::string> link_names();
 // Whether `bridge` is a bridge (it has /sys/class/net/<bridge>/bridge).
 bool is_bridge(const std::string& name);
 
+// Errors say what went wrong: "TUNSETIFF ez1234abcdn0: Operation not permitted".
+
 // A persistent tap (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR) that `uid` may open without privileges.
-Failure create_tap(const std::string& name, uid_t uid, gid_t gid);
-Failure join_bridge(const std::string& name, const std::string& bridge);
-Failure set_up(const std::string& name);
+Result<void> create_tap(const std::string& name, uid_t uid, gid_t gid);
+Result<void> join_bridge(const std::string& name, const std::string& bridge);
+Result<void> set_up(const std::string& name);
 
 // A macvtap on `parent` in bridge mode with address `mac`.
-Failure create_macvtap(const std::string& name, const std::string& parent, const std::string& mac);
+Result<void> create_macvtap(const std::string& name, const std::string& parent, const std::string& mac);
 // "/dev/tapN" of a macvtap, from sysfs: (path, major, minor); nullopt when not found.
 struct CharDevice {
     std::string path;
@@ -35,9 +35,9 @@ struct CharDevice {
 };
 std::optional<CharDevice> macvtap_device(const std::string& name);
 // Opens the devices of the macvtaps `names` for qemu (read-write, close-on-exec), in order.
-Failure open_macvtaps(const std::vector<std::string>& names, std::vector<Fd>& fds);
+Result<std::vector<Fd>> open_macvtaps(const std::vector<std::string>& names);
 
 // Removes any link (tap, macvtap).
-Failure delete_link(const std::string& name);
+Result<void> delete_link(const std::string& name);
 
 }  // namespace ezkvm::net

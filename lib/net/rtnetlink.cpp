@@ -53,26 +53,27 @@ public:
         nest->rta_len = static_cast<uint16_t>(buffer_.data() + header()->nlmsg_len - reinterpret_cast<char*>(nest));
     }
 
-    // Sends the request; nullopt when the kernel acknowledged it, else its error.
-    Failure send(const char* what, const std::string& name)
+    // Sends the request; ok when the kernel acknowledged it, else its error.
+    Result<void> send(const char* what, const std::string& name)
     {
+        const std::string request = fmt::format("{} {}", what, name);
         Fd sock(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
         sockaddr_nl kernel{};
         kernel.nl_family = AF_NETLINK;
         if (!sock || ::sendto(sock.get(), buffer_.data(), header()->nlmsg_len, 0,
                               reinterpret_cast<sockaddr*>(&kernel), sizeof kernel) < 0)
-            return fmt::format("{} {}: {}", what, name, std::strerror(errno));
+            return errno_error(request, errno);
         std::array<char, 4096> reply{};
         const ssize_t got = ::recv(sock.get(), reply.data(), reply.size(), 0);
         if (got < 0)
-            return fmt::format("{} {}: {}", what, name, std::strerror(errno));
+            return errno_error(request, errno);
         auto* answer = reinterpret_cast<nlmsghdr*>(reply.data());
         if (!NLMSG_OK(answer, static_cast<unsigned>(got)) || answer->nlmsg_type != NLMSG_ERROR)
-            return fmt::format("{} {}: unexpected netlink answer", what, name);
+            return Error{request + ": unexpected netlink answer", EPROTO};
         const int error = -static_cast<nlmsgerr*>(NLMSG_DATA(answer))->error;
         if (error != 0)
-            return fmt::format("{} {}: {}", what, name, std::strerror(error));
-        return std::nullopt;
+            return errno_error(request, error);
+        return {};
     }
 
 private:
@@ -94,14 +95,14 @@ std::optional<std::array<unsigned char, 6>> mac_bytes(const std::string& mac)
 
 }  // namespace
 
-Failure create_macvtap(const std::string& name, const std::string& parent, const std::string& mac)
+Result<void> create_macvtap(const std::string& name, const std::string& parent, const std::string& mac)
 {
     const unsigned parent_index = ::if_nametoindex(parent.c_str());
     if (parent_index == 0)
-        return fmt::format("host interface {} (parent of {}) does not exist", parent, name);
+        return Error{fmt::format("host interface {} (parent of {}) does not exist", parent, name), ENODEV};
     const auto address = mac_bytes(mac);
     if (!address)
-        return fmt::format("{}: bad MAC address {}", name, mac);
+        return Error{fmt::format("{}: bad MAC address {}", name, mac), EINVAL};
     LinkRequest request(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
     request.add_u32(IFLA_LINK, parent_index);
     request.add_string(IFLA_IFNAME, name);
@@ -115,11 +116,11 @@ Failure create_macvtap(const std::string& name, const std::string& parent, const
     return request.send("create macvtap", name);
 }
 
-Failure delete_link(const std::string& name)
+Result<void> delete_link(const std::string& name)
 {
     const unsigned index = ::if_nametoindex(name.c_str());
     if (index == 0)
-        return std::nullopt;  // already gone
+        return {};  // already gone
     LinkRequest request(RTM_DELLINK, 0);
     request.info()->ifi_index = static_cast<int>(index);
     return request.send("delete", name);

@@ -47,7 +47,7 @@ EscapeScan scan_for_escape(std::string_view input, char escape)
     return {input.substr(0, at), true};
 }
 
-ConsoleClientResult run_console_client(ConsoleClientOptions opts, StopSignals& signals)
+Result<ConsoleEnd> run_console_client(ConsoleClientOptions opts, StopSignals& signals)
 {
     char buf[65536];
     for (;;) {
@@ -55,35 +55,35 @@ ConsoleClientResult run_console_client(ConsoleClientOptions opts, StopSignals& s
         if (::poll(fds, 3, -1) < 0) {
             if (errno == EINTR)
                 continue;
-            return {ConsoleEnd::Failed, fmt::format("poll: {}", std::strerror(errno))};
+            return errno_error("poll", errno);
         }
         if (fds[0].revents) {
             for (int sig : signals.take())
                 if (StopSignals::is_stop_request(sig))
-                    return {ConsoleEnd::Signal, {}};
+                    return ConsoleEnd::Signal;
         }
         // The guest's output first, so what arrived before the console closed is shown.
         if (fds[1].revents) {
             const ssize_t n = read_some(opts.console.get(), buf, sizeof buf);
             if (n == 0 || (n == -1 && errno == ECONNRESET))
-                return {ConsoleEnd::ConsoleClosed, {}};
+                return ConsoleEnd::ConsoleClosed;
             if (n == -1)
-                return {ConsoleEnd::Failed, fmt::format("cannot read the console: {}", std::strerror(errno))};
+                return errno_error("cannot read the console", errno);
             if (n > 0 && !write_all(opts.output_fd, std::string_view(buf, static_cast<size_t>(n))))
-                return {ConsoleEnd::Failed, fmt::format("cannot write the console's output: {}", std::strerror(errno))};
+                return errno_error("cannot write the console's output", errno);
         }
         if (fds[2].revents) {
             const ssize_t n = read_some(opts.input_fd, buf, sizeof buf);
             if (n == 0)
-                return {ConsoleEnd::InputEnded, {}};
+                return ConsoleEnd::InputEnded;
             if (n == -1)
-                return {ConsoleEnd::Failed, fmt::format("cannot read input: {}", std::strerror(errno))};
+                return errno_error("cannot read input", errno);
             if (n > 0) {
                 const EscapeScan scan = scan_for_escape(std::string_view(buf, static_cast<size_t>(n)), opts.escape);
                 if (!write_all(opts.console.get(), scan.forward))
-                    return {ConsoleEnd::ConsoleClosed, {}};
+                    return ConsoleEnd::ConsoleClosed;
                 if (scan.detach)
-                    return {ConsoleEnd::Detached, {}};
+                    return ConsoleEnd::Detached;
             }
         }
     }

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "base/fd.hpp"
+#include "base/result.hpp"
 #include "runtime/stop_signals.hpp"
 
 namespace ezkvm::runtime {
@@ -27,7 +28,6 @@ enum class ConsoleEnd {
     InputEnded,     // end of input (a pipe that closed)
     ConsoleClosed,  // the relay closed the connection: the VM stopped, or another client has the console
     Signal,         // SIGTERM, SIGHUP
-    Failed,         // a read or write failed (see error)
 };
 
 struct ConsoleClientOptions {
@@ -37,11 +37,7 @@ struct ConsoleClientOptions {
     char escape = console_escape_key;
 };
 
-struct ConsoleClientResult {
-    ConsoleEnd end = ConsoleEnd::Failed;
-    std::string error;
-};
-
-ConsoleClientResult run_console_client(ConsoleClientOptions options, StopSignals& signals);
+// How the session ended; an error when a read or write failed.
+Result<ConsoleEnd> run_console_client(ConsoleClientOptions options, StopSignals& signals);
 
 }  // namespace ezkvm::runtime

@@ -109,11 +109,11 @@ private:
             ::unlink(path.c_str());
         }
         auto listening = listen_unix(path, 0600);
-        if (!listening.fd) {
-            say("cannot serve the console on {}: {}", path, std::strerror(listening.error));
+        if (!listening) {
+            say("cannot serve the console on {}: {}", path, std::strerror(listening.error().errno_value));
             return false;
         }
-        listener_ = std::move(listening.fd);
+        listener_ = std::move(*listening);
         return true;
     }
 

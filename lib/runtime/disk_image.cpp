@@ -56,11 +56,10 @@ std::optional<Created> create_disk_image(const config::Drive& drive, const Prepa
     // file name or the config say otherwise).
     const std::string format(qemu::format_name(qemu::drive_format(drive, false, {})));
     auto run = run_capture({input.qemu_img, "create", "-q", "-f", format, temp, std::to_string(drive.size)});
-    if (!run.result || !run.result->status.success()) {
+    if (!run || !run->status.success()) {
         ::unlink(temp.c_str());
-        const std::string why = run.result ? fmt::format("qemu-img {}: {}", run.result->status.describe(),
-                                                         last_line(run.result->output))
-                                           : run.error;
+        const std::string why = run ? fmt::format("qemu-img {}: {}", run->status.describe(), last_line(run->output))
+                                    : run.error().message;
         diags.error(drive.pos, "storage", fmt::format("cannot create disk image {}: {}", drive.file, why));
         return std::nullopt;
     }

@@ -200,27 +200,28 @@ std::optional<QmpEvent> QmpClient::wait_event(std::chrono::milliseconds timeout)
     return pop_event();
 }
 
-QmpConnectResult connect_qmp(const std::string& path, std::chrono::milliseconds timeout, int give_up_fd)
+Result<QmpClient> connect_qmp(const std::string& path, std::chrono::milliseconds timeout, int give_up_fd)
 {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     for (;;) {
         auto connected = connect_unix(path);
-        if (connected.fd) {
-            QmpClient client(std::move(connected.fd));
+        if (connected) {
+            QmpClient client(std::move(*connected));
             if (!client.handshake(std::chrono::milliseconds(millis_until(deadline))))
-                return {std::nullopt, fmt::format("QMP handshake on {} failed: {}", path, client.error())};
-            return {std::move(client), {}};
+                return Error{fmt::format("QMP handshake on {} failed: {}", path, client.error())};
+            return client;
         }
         // qemu creates and binds the socket while it starts: until then it is missing or refuses.
-        if (connected.error != ENOENT && connected.error != ECONNREFUSED)
-            return {std::nullopt, fmt::format("cannot connect to QMP socket {}: {}", path, std::strerror(connected.error))};
+        const int error = connected.error().errno_value;
+        if (error != ENOENT && error != ECONNREFUSED)
+            return errno_error(fmt::format("cannot connect to QMP socket {}", path), error);
         // Waiting on give_up_fd doubles as the pause between attempts.
         pollfd pfd{give_up_fd, POLLIN, 0};
         const int wait = std::min(millis_until(deadline), 10);
         if (::poll(&pfd, 1, wait) > 0)
-            return {std::nullopt, "gave up waiting for QMP"};
+            return Error{"gave up waiting for QMP"};
         if (millis_until(deadline) == 0)
-            return {std::nullopt, fmt::format("QMP socket {} did not appear within {} ms", path, timeout.count())};
+            return Error{fmt::format("QMP socket {} did not appear within {} ms", path, timeout.count()), ETIMEDOUT};
     }
 }
 

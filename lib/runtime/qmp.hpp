@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/fd.hpp"
+#include "base/result.hpp"
 
 namespace ezkvm::runtime {
 
@@ -70,14 +71,9 @@ private:
     std::string error_;
 };
 
-struct QmpConnectResult {
-    std::optional<QmpClient> client;
-    std::string error;
-};
-
 // Connects to qemu's QMP socket at `path`, retrying while the socket is not
 // there yet, until `timeout` passes or `give_up_fd` (e.g. qemu's pidfd)
 // becomes readable; then does the handshake.
-QmpConnectResult connect_qmp(const std::string& path, std::chrono::milliseconds timeout, int give_up_fd = -1);
+Result<QmpClient> connect_qmp(const std::string& path, std::chrono::milliseconds timeout, int give_up_fd = -1);
 
 }  // namespace ezkvm::runtime

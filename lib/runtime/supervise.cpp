@@ -79,32 +79,34 @@ private:
         SpawnOptions spawn_options;
         spawn_options.numbered_fds = opts_.qemu_fds;
         auto spawned = spawn(argv, spawn_options);
-        if (!spawned.process) {
-            say("{}", spawned.error);
+        if (!spawned) {
+            say("{}", spawned.error().message);
             return false;
         }
-        qemu_ = std::move(spawned.process);
+        qemu_ = std::move(*spawned);
         say("started qemu (pid {})", qemu_->pid());
 
         auto connected = connect_qmp(opts_.qmp_socket, opts_.qmp_timeout, qemu_->pidfd());
-        if (!connected.client) {
+        if (!connected) {
             if (auto status = qemu_->wait_for(std::chrono::seconds(1))) {
                 say("qemu {} before its QMP socket was ready", status->describe());
             } else {
-                say("{}; stopping qemu", connected.error);
+                say("{}; stopping qemu", connected.error().message);
                 qemu_->terminate(opts_.escalation_grace);
             }
             return false;
         }
-        qmp_ = std::move(connected.client);
+        qmp_ = std::move(*connected);
         stop_.emplace(&*qmp_, [this](int sig) { qemu_->signal(sig); },
                       StopTiming{opts_.stop_timeout, opts_.powerdown_interval, opts_.escalation_grace},
                       [this](const std::string& message) { say("{}", message); });
         if (console) {
             auto socket = connect_unix(opts_.console_socket);
-            if (!socket.fd)
-                say("cannot show the console {}: {}", opts_.console_socket, std::strerror(socket.error));
-            console_ = std::move(socket.fd);
+            if (socket)
+                console_ = std::move(*socket);
+            else
+                say("cannot show the console {}: {}", opts_.console_socket,
+                    std::strerror(socket.error().errno_value));
             const auto reply = qmp_->execute("cont");
             if (!reply || !reply->ok) {
                 say("cannot start the paused VM: {}", reply ? reply->error_desc : qmp_->error());

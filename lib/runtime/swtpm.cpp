@@ -48,26 +48,26 @@ std::optional<Swtpm> Swtpm::start(const config::VmSpec& spec, const VmPaths& pat
     if (!clear_socket_path(socket, diags))
         return std::nullopt;
     auto listening = listen_unix(socket, 0600);
-    if (!listening.fd) {
+    if (!listening) {
         diags.error({}, "system.tpm", fmt::format("cannot listen on the TPM socket {}: {}", socket,
-                                                  std::strerror(listening.error)));
+                                                  std::strerror(listening.error().errno_value)));
         return std::nullopt;
     }
     if (!give_to(socket, owner, diags)) {
         ::unlink(socket.c_str());
         return std::nullopt;
     }
-    const auto argv = swtpm_command(spec, paths, binary, fmt::format("type=unixio,fd={}", listening.fd.get()));
+    const auto argv = swtpm_command(spec, paths, binary, fmt::format("type=unixio,fd={}", listening->get()));
 
     SpawnOptions options;
-    options.pass_fds = {listening.fd.get()};
+    options.pass_fds = {listening->get()};
     auto started = spawn(argv, options);
-    if (!started.process) {
+    if (!started) {
         ::unlink(socket.c_str());
-        diags.error({}, "system.tpm", started.error, "install swtpm");
+        diags.error({}, "system.tpm", started.error().message, "install swtpm");
         return std::nullopt;
     }
-    return Swtpm(std::move(*started.process), socket);
+    return Swtpm(std::move(*started), socket);
 }
 
 ExitStatus Swtpm::stop(std::chrono::milliseconds grace)

@@ -125,10 +125,9 @@ std::optional<Created> create_tpm_state(const PrepareInput& input, Diagnostics& 
     if (!runas->empty())
         argv.insert(argv.end(), {"--runas", *runas});
     auto run = run_capture(argv);
-    if (!run.result || !run.result->status.success()) {
-        const std::string why = run.result ? fmt::format("swtpm_setup {}:\n{}", run.result->status.describe(),
-                                                         run.result->output)
-                                           : run.error;
+    if (!run || !run->status.success()) {
+        const std::string why =
+            run ? fmt::format("swtpm_setup {}:\n{}", run->status.describe(), run->output) : run.error().message;
         diags.error({}, "system.tpm",
                     fmt::format("cannot create the TPM state in {}: {}", location->tpmstate, why),
                     "check that swtpm and swtpm-tools are installed and the location is writable");
@@ -137,7 +136,7 @@ std::optional<Created> create_tpm_state(const PrepareInput& input, Diagnostics& 
     if (!give_state_to_owner(input, diags))
         return std::nullopt;
     // Only possible on a block device, where we could not look before.
-    if (run.result->output.find("Not overwriting existing state") != std::string::npos)
+    if (run->output.find("Not overwriting existing state") != std::string::npos)
         return std::nullopt;
     const std::string path = tpm.disk.empty() ? input.paths.tpm_state() : tpm.disk;
     return Created{tpm2 ? "TPM 2.0 state" : "TPM 1.2 state", path};

@@ -99,8 +99,8 @@ std::vector<std::string> revoke_usb_access(const VmPaths& paths, const std::stri
         return revoked;
     }
     for (const auto& node : record->nodes) {
-        if (auto error = host::revoke_user(root + node, record->uid))
-            diags.warning({}, "host.usb", *error);
+        if (auto revoke = host::revoke_user(root + node, record->uid); !revoke)
+            diags.warning({}, "host.usb", revoke.error().message);
         else
             revoked.push_back(node);
     }
@@ -134,8 +134,8 @@ std::vector<Created> grant_usb_access(const PrepareInput& input, Diagnostics& di
     if (diags.has_errors() || !write_record(usb_access_record(input.paths), record, diags))
         return granted;
     for (const auto& [device, node] : found) {
-        if (auto error = host::grant_user_rw(input.root + node, input.owner.uid)) {
-            diags.error(device->pos, "host.usb", *error);
+        if (auto grant = host::grant_user_rw(input.root + node, input.owner.uid); !grant) {
+            diags.error(device->pos, "host.usb", grant.error().message);
             continue;
         }
         granted.push_back(Created{fmt::format("access for the VM's user (uid {}) to USB device {} at",

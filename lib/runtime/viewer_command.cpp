@@ -194,36 +194,27 @@ std::string viewer_password_path(const config::VmSpec& spec, const VmPaths& path
     return {};
 }
 
-ViewerPlan viewer_commands(const ViewerInput& in)
+Result<std::vector<ViewerCommand>> viewer_commands(const ViewerInput& in)
 {
     const auto& spec = *in.spec;
-    ViewerPlan plan;
-    if (spec.display.type == DisplayType::LookingGlass) {
-        plan.candidates.push_back(looking_glass(in));
-        return plan;
-    }
+    if (spec.display.type == DisplayType::LookingGlass)
+        return std::vector<ViewerCommand>{looking_glass(in)};
     const auto protocol = protocol_of(spec);
     if (!protocol) {
         if (spec.display.type == DisplayType::Gtk || spec.display.type == DisplayType::Sdl)
-            plan.error = fmt::format(
+            return Error{fmt::format(
                 "VM '{}' shows its screen in a {} window of the session that runs it: there is nothing to "
                 "connect a viewer to. A system VM has no desktop session; run it as your own VM (ezkvm --user) "
                 "or give it display: {{ type: spice }}",
-                in.vm, local_display_name(spec.display.type));
-        else
-            plan.error = fmt::format("VM '{}' has no display (display: none, no spice or vnc section); "
-                                     "its serial console is `ezkvm console {}`",
-                                     in.vm, in.vm);
-        return plan;
+                in.vm, local_display_name(spec.display.type))};
+        return Error{fmt::format("VM '{}' has no display (display: none, no spice or vnc section); "
+                                 "its serial console is `ezkvm console {}`",
+                                 in.vm, in.vm)};
     }
-    if (*protocol == Protocol::Spice) {
-        plan.candidates.push_back(remote_viewer("spice", spice_endpoint(in), in));
-    } else {
-        const Endpoint at = vnc_endpoint(in);
-        plan.candidates.push_back(remote_viewer("vnc", at, in));
-        plan.candidates.push_back(tigervnc(at, in));
-    }
-    return plan;
+    if (*protocol == Protocol::Spice)
+        return std::vector<ViewerCommand>{remote_viewer("spice", spice_endpoint(in), in)};
+    const Endpoint at = vnc_endpoint(in);
+    return std::vector<ViewerCommand>{remote_viewer("vnc", at, in), tigervnc(at, in)};
 }
 
 }  // namespace ezkvm::runtime

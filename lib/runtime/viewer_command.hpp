@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "base/result.hpp"
 #include "config/spec.hpp"
 #include "base/vm_paths.hpp"
 
@@ -30,12 +31,9 @@ struct ViewerCommand {
     std::vector<std::string> notes;  // what the user should know (printed to stderr)
 };
 
-struct ViewerPlan {
-    std::vector<ViewerCommand> candidates;  // in order of preference; empty on error
-    std::string error;                      // why there is no viewer (gtk, sdl, none)
-};
-
-ViewerPlan viewer_commands(const ViewerInput& input);
+// The viewers that fit, in order of preference; an error says why there is
+// none (a gtk or sdl display, no display at all).
+Result<std::vector<ViewerCommand>> viewer_commands(const ViewerInput& input);
 
 // The file the display's password is read from ("" when it has none): the
 // configured password_file, or the credential in the unit's credentials directory.

@@ -32,12 +32,13 @@ std::string vm_socket_error(const std::string& vm, Scope scope, const std::strin
     }
 }
 
-VmSocketResult connect_vm_socket(const std::string& vm, Scope scope, const std::string& path, std::string_view what)
+Result<Fd> connect_vm_socket(const std::string& vm, Scope scope, const std::string& path, std::string_view what)
 {
     auto connected = connect_unix(path);
-    if (connected.fd)
-        return {std::move(connected.fd), {}};
-    return {Fd(), vm_socket_error(vm, scope, path, what, connected.error)};
+    if (connected)
+        return connected;
+    const int error = connected.error().errno_value;
+    return Error{vm_socket_error(vm, scope, path, what, error), error};
 }
 
 }  // namespace ezkvm::runtime

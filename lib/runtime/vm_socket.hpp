@@ -5,17 +5,14 @@
 #include <string_view>
 
 #include "base/fd.hpp"
+#include "base/result.hpp"
 #include "base/vm_paths.hpp"
 
 namespace ezkvm::runtime {
 
-struct VmSocketResult {
-    Fd fd;              // connected, non-blocking; invalid on error
-    std::string error;  // the message for the user when !fd
-};
-
+// A connected, non-blocking socket, or the message for the user (vm_socket_error()).
 // `what` names the socket in messages ("serial console", "QMP socket").
-VmSocketResult connect_vm_socket(const std::string& vm, Scope scope, const std::string& path, std::string_view what);
+Result<Fd> connect_vm_socket(const std::string& vm, Scope scope, const std::string& path, std::string_view what);
 
 // The message for a failed connect() to `path` with `error` (an errno value).
 std::string vm_socket_error(const std::string& vm, Scope scope, const std::string& path, std::string_view what,

@@ -17,20 +17,21 @@ std::string driver_name(const std::optional<std::string>& driver)
     return driver ? *driver : "no driver";
 }
 
-Error ensure_vfio_driver(Host& host, Outcome& out)
+Result<void> ensure_vfio_driver(Host& host, Outcome& out)
 {
     if (host.exists(driver_dir(vfio_driver)))
-        return std::nullopt;
-    if (auto error = host.load_module(vfio_module))
-        return error;
+        return {};
+    if (auto loaded = host.load_module(vfio_module); !loaded)
+        return loaded;
     if (!host.exists(driver_dir(vfio_driver)))
-        return fmt::format("modprobe {} ran, but the kernel has no {} driver ({} is missing)", vfio_module,
-                           vfio_driver, driver_dir(vfio_driver));
+        return Error{fmt::format("modprobe {} ran, but the kernel has no {} driver ({} is missing)", vfio_module,
+                                 vfio_driver, driver_dir(vfio_driver)),
+                     ENODEV};
     out.notes.push_back(fmt::format("loaded the {} module", vfio_module));
-    return std::nullopt;
+    return {};
 }
 
-Error unbind_from(Host& host, const std::string& address, const std::string& driver)
+Result<void> unbind_from(Host& host, const std::string& address, const std::string& driver)
 {
     return host.write(driver_dir(driver) + "/unbind", address);
 }
@@ -41,67 +42,68 @@ std::optional<std::string> current_driver(const Host& host, const std::string& a
 }
 
 // Puts one device on vfio-pci; the group has been checked.
-Error bind_one(Host& host, const std::string& address, Outcome& out, std::vector<std::string>& changed)
+Result<void> bind_one(Host& host, const std::string& address, Outcome& out, std::vector<std::string>& changed)
 {
     const auto device = read_device(host, address);
     if (!device)
-        return fmt::format("PCI device {} disappeared", address);
+        return Error{fmt::format("PCI device {} disappeared", address), ENODEV};
     if (device->on_vfio()) {
         // Bound before ezkvm looked (vfio-pci.ids=, another of the VM's units):
         // remember that, so release leaves it where it was.
-        if (auto error = remember(host, address, {vfio_driver}))
-            return error;
+        if (auto done = remember(host, address, {vfio_driver}); !done)
+            return done;
         out.notes.push_back(fmt::format("{} is on {} already", address, vfio_driver));
-        return std::nullopt;
+        return {};
     }
     // A driver it is on now is the truth; a device without one may be halfway
     // through an earlier bind that crashed, whose state file knows more.
     if (device->driver)
-        if (auto error = forget(host, address))
-            return error;
-    if (auto error = remember(host, address, {device->driver.value_or("")}))
-        return error;
+        if (auto done = forget(host, address); !done)
+            return done;
+    if (auto done = remember(host, address, {device->driver.value_or("")}); !done)
+        return done;
     changed.push_back(address);
-    if (auto error = host.write(device_dir(address) + "/driver_override", vfio_driver))
-        return error;
+    if (auto done = host.write(device_dir(address) + "/driver_override", vfio_driver); !done)
+        return done;
     if (device->driver)
-        if (auto error = unbind_from(host, address, *device->driver))
-            return error;
-    if (auto error = host.write(drivers_probe, address))
-        return error;
+        if (auto done = unbind_from(host, address, *device->driver); !done)
+            return done;
+    if (auto done = host.write(drivers_probe, address); !done)
+        return done;
     const auto now = current_driver(host, address);
     if (now != vfio_driver)
-        return fmt::format("{} did not bind to {} (it is on {} now); the kernel log (dmesg) says why", address,
-                           vfio_driver, driver_name(now));
+        return Error{fmt::format("{} did not bind to {} (it is on {} now); the kernel log (dmesg) says why", address,
+                                 vfio_driver, driver_name(now)),
+                     EIO};
     out.notes.push_back(fmt::format("{} moved from {} to {}", address, driver_name(device->driver), vfio_driver));
-    return std::nullopt;
+    return {};
 }
 
-Error release_one(Host& host, const std::string& address, const Remembered& remembered, Outcome& out)
+Result<void> release_one(Host& host, const std::string& address, const Remembered& remembered, Outcome& out)
 {
     const auto driver = current_driver(host, address);
     if (remembered.driver == vfio_driver) {
         out.notes.push_back(fmt::format("{} was on {} before ezkvm bound it: left there", address, vfio_driver));
-        return std::nullopt;
+        return {};
     }
     if (driver == vfio_driver)
-        if (auto error = unbind_from(host, address, vfio_driver))
-            return error;
-    if (auto error = host.write(device_dir(address) + "/driver_override", "\n"))
-        return error;
+        if (auto done = unbind_from(host, address, vfio_driver); !done)
+            return done;
+    if (auto done = host.write(device_dir(address) + "/driver_override", "\n"); !done)
+        return done;
     if (!remembered.driver.empty() && host.exists(driver_dir(remembered.driver))) {
-        if (host.write(driver_dir(remembered.driver) + "/bind", address))
-            if (auto error = host.write(drivers_probe, address))
-                return error;
-    } else if (auto error = host.write(drivers_probe, address)) {
-        return error;
+        if (!host.write(driver_dir(remembered.driver) + "/bind", address))
+            if (auto done = host.write(drivers_probe, address); !done)
+                return done;
+    } else if (auto done = host.write(drivers_probe, address); !done) {
+        return done;
     }
     const auto now = current_driver(host, address);
     if (!remembered.driver.empty() && now != remembered.driver)
         out.warnings.push_back(fmt::format("{} was on {} before; it is on {} now", address, remembered.driver,
                                            driver_name(now)));
     out.notes.push_back(fmt::format("{} moved from {} to {}", address, driver_name(driver), driver_name(now)));
-    return std::nullopt;
+    return {};
 }
 
 // After a failed bind: gives back what this bind took, so no device stays
@@ -109,13 +111,14 @@ Error release_one(Host& host, const std::string& address, const Remembered& reme
 void roll_back(Host& host, const std::vector<std::string>& changed, Outcome& out)
 {
     for (auto it = changed.rbegin(); it != changed.rend(); ++it) {
-        std::string error;
-        const auto remembered = read_state(host, *it, error);
-        Error failed = remembered ? release_one(host, *it, *remembered, out) : Error(error);
-        if (!failed)
-            failed = forget(host, *it);
-        if (failed)
-            out.warnings.push_back(fmt::format("giving {} back failed: {}", *it, *failed));
+        const auto remembered = read_state(host, *it);
+        Result<void> given = !remembered ? Result<void>(remembered.error())
+                             : *remembered ? release_one(host, *it, **remembered, out)
+                                           : Result<void>();
+        if (given)
+            given = forget(host, *it);
+        if (!given)
+            out.warnings.push_back(fmt::format("giving {} back failed: {}", *it, given.error().message));
     }
 }
 
@@ -156,11 +159,12 @@ std::optional<std::vector<std::string>> plan_bind(const Host& host, const std::s
 // The state lock every bind and release holds; nullopt with out.error set when it failed.
 std::optional<StateLock> locked(const Host& host, Outcome& out)
 {
-    std::string error;
-    auto lock = lock_state(host, error);
-    if (!lock)
-        out.error = error;
-    return lock;
+    auto lock = lock_state(host);
+    if (!lock) {
+        out.error = lock.error().message;
+        return std::nullopt;
+    }
+    return std::move(*lock);
 }
 
 }  // namespace
@@ -174,12 +178,14 @@ Outcome bind(Host& host, const std::string& address, const Claims& claims)
     const auto devices = plan_bind(host, address, claims, out);
     if (!devices)
         return out;
-    if ((out.error = ensure_vfio_driver(host, out)))
+    if (auto loaded = ensure_vfio_driver(host, out); !loaded) {
+        out.error = loaded.error().message;
         return out;
+    }
     std::vector<std::string> changed;
     for (const auto& each : *devices) {
-        if (auto failed = bind_one(host, each, out, changed)) {
-            out.error = failed;
+        if (auto bound = bind_one(host, each, out, changed); !bound) {
+            out.error = bound.error().message;
             roll_back(host, changed, out);
             return out;
         }
@@ -193,21 +199,23 @@ Outcome release(Host& host, const std::string& address)
     const auto lock = locked(host, out);
     if (!lock)
         return out;
-    std::string error;
-    const auto remembered = read_state(host, address, error);
+    const auto remembered = read_state(host, address);
     if (!remembered) {
-        if (!error.empty())
-            out.error = error;
-        else
-            out.notes.push_back(fmt::format("ezkvm did not bind {}: nothing to give back", address));
+        out.error = remembered.error().message;
+        return out;
+    }
+    if (!*remembered) {
+        out.notes.push_back(fmt::format("ezkvm did not bind {}: nothing to give back", address));
         return out;
     }
     if (!host.exists(device_dir(address))) {
         out.warnings.push_back(fmt::format("PCI device {} is gone", address));
-    } else if ((out.error = release_one(host, address, *remembered, out))) {
+    } else if (auto released = release_one(host, address, **remembered, out); !released) {
+        out.error = released.error().message;
         return out;
     }
-    out.error = forget(host, address);
+    if (auto forgotten = forget(host, address); !forgotten)
+        out.error = forgotten.error().message;
     return out;
 }
 

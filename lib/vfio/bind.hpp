@@ -9,6 +9,7 @@
 // release: unbind from vfio-pci, clear driver_override, bind to the remembered
 // driver (drivers_probe when it had none), forget it. A device ezkvm did not
 // bind is left alone.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,7 +21,7 @@ namespace ezkvm::vfio {
 struct Outcome {
     std::vector<std::string> notes;     // what was done
     std::vector<std::string> warnings;
-    Error error;
+    std::optional<std::string> error;  // what stopped it
 
     bool ok() const { return !error; }
 };

@@ -58,29 +58,28 @@ std::vector<std::string> Host::list(const std::string& dir) const
     return names;
 }
 
-Error Host::write(const std::string& path, const std::string& value)
+Result<void> Host::write(const std::string& path, const std::string& value)
 {
     const std::string file = real(path);
     Fd fd(::open(file.c_str(), O_WRONLY | O_CLOEXEC));
     if (!fd)
-        return fmt::format("cannot open {}: {}", file, std::strerror(errno));
+        return errno_error("cannot open " + file, errno);
     const ssize_t written = ::write(fd.get(), value.data(), value.size());
     if (written < 0)
-        return fmt::format("writing '{}' to {} failed: {}", value == "\n" ? "\\n" : value, file,
-                           std::strerror(errno));
+        return errno_error(fmt::format("writing '{}' to {} failed", value == "\n" ? "\\n" : value, file), errno);
     if (static_cast<size_t>(written) != value.size())
-        return fmt::format("writing '{}' to {} was cut short", value, file);
-    return std::nullopt;
+        return Error{fmt::format("writing '{}' to {} was cut short", value, file), EIO};
+    return {};
 }
 
-Error Host::load_module(const std::string& module)
+Result<void> Host::load_module(const std::string& module)
 {
     const auto run = run_capture({"modprobe", module});
-    if (!run.result)
-        return fmt::format("cannot load the {} module: {}", module, run.error);
-    if (!run.result->status.success())
-        return fmt::format("modprobe {} {}: {}", module, run.result->status.describe(), run.result->output);
-    return std::nullopt;
+    if (!run)
+        return Error{fmt::format("cannot load the {} module: {}", module, run.error().message), run.error().errno_value};
+    if (!run->status.success())
+        return Error{fmt::format("modprobe {} {}: {}", module, run->status.describe(), run->output)};
+    return {};
 }
 
 }  // namespace ezkvm::vfio

@@ -8,10 +8,9 @@
 #include <string>
 #include <vector>
 
-namespace ezkvm::vfio {
+#include "base/result.hpp"
 
-// nullopt: it worked; otherwise what went wrong, ready to show to the user.
-using Error = std::optional<std::string>;
+namespace ezkvm::vfio {
 
 class Host {
 public:
@@ -31,9 +30,10 @@ public:
     std::vector<std::string> list(const std::string& dir) const;
 
     // One write(2) of `value` to a sysfs attribute, as the kernel expects it.
-    virtual Error write(const std::string& path, const std::string& value);
+    // Errors are ready to show to the user.
+    virtual Result<void> write(const std::string& path, const std::string& value);
     // modprobe MODULE.
-    virtual Error load_module(const std::string& module);
+    virtual Result<void> load_module(const std::string& module);
 
 private:
     std::string root_;

@@ -18,14 +18,14 @@ namespace ezkvm::vfio {
 namespace fs = std::filesystem;
 namespace {
 
-Error make_state_dir(const Host& host)
+Result<void> make_state_dir(const Host& host)
 {
     std::error_code ec;
     fs::create_directories(host.real(state_dir), ec);
     if (ec)
-        return fmt::format("cannot create {}: {}", host.real(state_dir), ec.message());
+        return Error{fmt::format("cannot create {}: {}", host.real(state_dir), ec.message()), ec.value()};
     ::chmod(host.real(state_dir).c_str(), 0700);
-    return std::nullopt;
+    return {};
 }
 
 }  // namespace
@@ -35,62 +35,56 @@ std::string state_file(const std::string& address)
     return fmt::format("{}/{}.json", state_dir, address);
 }
 
-std::optional<Remembered> read_state(const Host& host, const std::string& address, std::string& error)
+Result<std::optional<Remembered>> read_state(const Host& host, const std::string& address)
 {
     const std::string path = host.real(state_file(address));
     std::ifstream in(path);
     if (!in)
-        return std::nullopt;
+        return std::optional<Remembered>();
     const auto json = nlohmann::json::parse(in, nullptr, false);
-    if (json.is_discarded() || !json.is_object() || !json.contains("driver") || !json["driver"].is_string()) {
-        error = fmt::format("{} is damaged (expected {{\"driver\": NAME}})", path);
-        return std::nullopt;
-    }
-    return Remembered{json["driver"].get<std::string>()};
+    if (json.is_discarded() || !json.is_object() || !json.contains("driver") || !json["driver"].is_string())
+        return Error{fmt::format("{} is damaged (expected {{\"driver\": NAME}})", path), EINVAL};
+    return std::optional(Remembered{json["driver"].get<std::string>()});
 }
 
-Error remember(const Host& host, const std::string& address, const Remembered& state)
+Result<void> remember(const Host& host, const std::string& address, const Remembered& state)
 {
-    if (auto error = make_state_dir(host))
-        return error;
+    if (auto made = make_state_dir(host); !made)
+        return made;
     const std::string path = host.real(state_file(address));
     const std::string temp = path + ".tmp";
     {
         std::ofstream out(temp, std::ios::trunc);
         out << nlohmann::json{{"driver", state.driver}}.dump() << '\n';
         if (!out.flush())
-            return fmt::format("cannot write {}", temp);
+            return Error{fmt::format("cannot write {}", temp), EIO};
     }
     // link(2) refuses an existing target: the first remembered driver stays.
     if (::link(temp.c_str(), path.c_str()) != 0 && errno != EEXIST) {
         const int err = errno;
         std::remove(temp.c_str());
-        return fmt::format("cannot create {}: {}", path, std::strerror(err));
+        return errno_error("cannot create " + path, err);
     }
     std::remove(temp.c_str());
-    return std::nullopt;
+    return {};
 }
 
-Error forget(const Host& host, const std::string& address)
+Result<void> forget(const Host& host, const std::string& address)
 {
     const std::string path = host.real(state_file(address));
     if (std::remove(path.c_str()) != 0 && errno != ENOENT)
-        return fmt::format("cannot remove {}: {}", path, std::strerror(errno));
-    return std::nullopt;
+        return errno_error("cannot remove " + path, errno);
+    return {};
 }
 
-std::optional<StateLock> lock_state(const Host& host, std::string& error)
+Result<StateLock> lock_state(const Host& host)
 {
-    if (auto failed = make_state_dir(host)) {
-        error = *failed;
-        return std::nullopt;
-    }
+    if (auto made = make_state_dir(host); !made)
+        return made.error();
     const std::string path = host.real(std::string(state_dir) + "/.lock");
     Fd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-    if (!fd || ::flock(fd.get(), LOCK_EX) != 0) {
-        error = fmt::format("cannot lock {}: {}", path, std::strerror(errno));
-        return std::nullopt;
-    }
+    if (!fd || ::flock(fd.get(), LOCK_EX) != 0)
+        return errno_error("cannot lock " + path, errno);
     return StateLock{std::move(fd)};
 }
 

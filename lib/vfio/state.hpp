@@ -21,17 +21,17 @@ struct Remembered {
 
 std::string state_file(const std::string& address);
 
-// nullopt when nothing is remembered (or the file is unreadable: `error` says why).
-std::optional<Remembered> read_state(const Host& host, const std::string& address, std::string& error);
+// nullopt when nothing is remembered; an error when the file is damaged.
+Result<std::optional<Remembered>> read_state(const Host& host, const std::string& address);
 // Writes the state file unless one exists already (an earlier bind's knowledge wins).
-Error remember(const Host& host, const std::string& address, const Remembered& state);
-Error forget(const Host& host, const std::string& address);
+Result<void> remember(const Host& host, const std::string& address, const Remembered& state);
+Result<void> forget(const Host& host, const std::string& address);
 
 // Held while a device is bound or released: the units of one VM's devices run
 // at the same time and bind each other's group companions.
 struct StateLock {
     Fd fd;
 };
-std::optional<StateLock> lock_state(const Host& host, std::string& error);
+Result<StateLock> lock_state(const Host& host);
 
 }  // namespace ezkvm::vfio

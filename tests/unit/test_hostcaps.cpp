@@ -138,10 +138,11 @@ TEST_CASE("the guest check image reaches long mode and exits qemu (under TCG, on
     for (const auto& o : guest_check_options(image.get()))
         argv.push_back(o);
     const auto run = run_qemu({argv, {}, {image.get()}, std::chrono::seconds(30), {}});
-    REQUIRE(run.status);
-    CHECK(run.status->code == guest_check_passed);
-    CHECK(run.out == "RPL");
-    CHECK(guest_check_stage(run.out) == "in long mode");
+    REQUIRE(run);
+    REQUIRE(run->status);
+    CHECK(run->status->code == guest_check_passed);
+    CHECK(run->out == "RPL");
+    CHECK(guest_check_stage(run->out) == "in long mode");
 }
 
 TEST_CASE("the probe works around a quirky KVM and tells when it runs no guest")

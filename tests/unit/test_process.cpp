@@ -15,12 +15,12 @@ using namespace std::chrono_literals;
 TEST_CASE("spawn runs a program and reports how it ended", "[runtime][process]")
 {
     auto ok = spawn({"true"});
-    REQUIRE(ok.process);
-    CHECK(ok.process->wait().success());
+    REQUIRE(ok);
+    CHECK(ok->wait().success());
 
     auto failed = spawn({"false"});
-    REQUIRE(failed.process);
-    const ExitStatus status = failed.process->wait();
+    REQUIRE(failed);
+    const ExitStatus status = failed->wait();
     CHECK(status.code == 1);
     CHECK(status.signal == 0);
     CHECK(status.describe() == "exited with status 1");
@@ -29,25 +29,25 @@ TEST_CASE("spawn runs a program and reports how it ended", "[runtime][process]")
 TEST_CASE("spawn reports a program that cannot be started", "[runtime][process]")
 {
     auto missing = spawn({"/nonexistent/qemu-system-x86_64", "-version"});
-    CHECK_FALSE(missing.process);
-    CHECK(missing.error == "cannot run /nonexistent/qemu-system-x86_64: No such file or directory");
+    CHECK_FALSE(missing);
+    CHECK(missing.error().message == "cannot run /nonexistent/qemu-system-x86_64: No such file or directory");
 
     auto captured = run_capture({"/nonexistent/qemu-img"});
-    CHECK_FALSE(captured.result);
-    CHECK(captured.error.find("No such file or directory") != std::string::npos);
+    CHECK_FALSE(captured);
+    CHECK(captured.error().message.find("No such file or directory") != std::string::npos);
 }
 
 TEST_CASE("run_capture collects stdout and stderr, arguments are not split by a shell", "[runtime][process]")
 {
     auto run = run_capture({"printf", "%s|%s", "a b", "$HOME;"});
-    REQUIRE(run.result);
-    CHECK(run.result->status.success());
-    CHECK(run.result->output == "a b|$HOME;");
+    REQUIRE(run);
+    CHECK(run->status.success());
+    CHECK(run->output == "a b|$HOME;");
 
     auto err = run_capture({"ls", "/nonexistent-dir"});
-    REQUIRE(err.result);
-    CHECK_FALSE(err.result->status.success());
-    CHECK(err.result->output.find("/nonexistent-dir") != std::string::npos);
+    REQUIRE(err);
+    CHECK_FALSE(err->status.success());
+    CHECK(err->output.find("/nonexistent-dir") != std::string::npos);
 }
 
 TEST_CASE("spawn passes the chosen descriptors and no others", "[runtime][process]")
@@ -61,13 +61,13 @@ TEST_CASE("spawn passes the chosen descriptors and no others", "[runtime][proces
     options.stdout_fd = out[1];
     options.pass_fds = {passed[1]};
     auto ls = spawn({"ls", "-l", "/proc/self/fd"}, options);
-    REQUIRE(ls.process);
+    REQUIRE(ls);
     ::close(out[1]);
     std::string listing;
     char buf[512];
     for (ssize_t n; (n = ::read(out[0], buf, sizeof buf)) > 0;)
         listing.append(buf, static_cast<size_t>(n));
-    CHECK(ls.process->wait().success());
+    CHECK(ls->wait().success());
     auto has = [&](int fd) {
         struct stat st;
         ::fstat(fd, &st);
@@ -110,8 +110,8 @@ TEST_CASE("spawn places numbered descriptors at 3, 4, ... even when they start t
     SpawnOptions options;
     options.numbered_fds = {4, 3};
     auto sh = spawn({"/bin/sh", "-c", "echo to-three >&3; echo to-four >&4"}, options);
-    REQUIRE(sh.process);
-    CHECK(sh.process->wait().success());
+    REQUIRE(sh);
+    CHECK(sh->wait().success());
     ::close(3);
     ::close(4);
     for (const auto& s : saved) {
@@ -134,23 +134,23 @@ TEST_CASE("spawn places numbered descriptors at 3, 4, ... even when they start t
 TEST_CASE("children run in their own process group", "[runtime][process]")
 {
     auto sleeper = spawn({"sleep", "30"});
-    REQUIRE(sleeper.process);
-    CHECK(::getpgid(sleeper.process->pid()) == sleeper.process->pid());
-    sleeper.process->terminate(2s);
+    REQUIRE(sleeper);
+    CHECK(::getpgid(sleeper->pid()) == sleeper->pid());
+    sleeper->terminate(2s);
 }
 
 TEST_CASE("wait_for times out on a running process; terminate ends it", "[runtime][process]")
 {
     auto sleeper = spawn({"sleep", "30"});
-    REQUIRE(sleeper.process);
+    REQUIRE(sleeper);
     const auto before = std::chrono::steady_clock::now();
-    CHECK_FALSE(sleeper.process->wait_for(100ms));
+    CHECK_FALSE(sleeper->wait_for(100ms));
     CHECK(std::chrono::steady_clock::now() - before >= 100ms);
-    CHECK(sleeper.process->running());
-    const ExitStatus status = sleeper.process->terminate(2s);
+    CHECK(sleeper->running());
+    const ExitStatus status = sleeper->terminate(2s);
     CHECK(status.signal == SIGTERM);
     CHECK(status.describe() == "was killed by signal 15 (Terminated)");
-    CHECK_FALSE(sleeper.process->running());
+    CHECK_FALSE(sleeper->running());
 }
 
 TEST_CASE("terminate escalates to SIGKILL when SIGTERM is ignored", "[runtime][process]")
@@ -163,12 +163,12 @@ TEST_CASE("terminate escalates to SIGKILL when SIGTERM is ignored", "[runtime][p
                            "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
                            "print('ready', flush=True); time.sleep(30)"},
                           options);
-    REQUIRE(stubborn.process);
+    REQUIRE(stubborn);
     ::close(out[1]);
     char buf[16];
     REQUIRE(::read(out[0], buf, sizeof buf) > 0);  // SIGTERM is ignored from here on
     const auto before = std::chrono::steady_clock::now();
-    const ExitStatus status = stubborn.process->terminate(300ms);
+    const ExitStatus status = stubborn->terminate(300ms);
     ::close(out[0]);
     INFO(status.describe());
     CHECK(status.signal == SIGKILL);

@@ -24,8 +24,8 @@ namespace {
 Fd connect_when_listening(const std::string& path)
 {
     for (int attempt = 0; attempt < 500; ++attempt) {
-        if (auto connected = connect_unix(path); connected.fd)
-            return std::move(connected.fd);
+        if (auto connected = connect_unix(path); connected)
+            return std::move(*connected);
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     return Fd();
@@ -92,7 +92,7 @@ TEST_CASE("the relay refuses to take over a console another relay serves", "[run
     TempDir dir;
     const std::string attach = dir / "console-attach.sock";
     auto other = listen_unix(attach, 0600);
-    REQUIRE(other.fd);
+    REQUIRE(other);
     int console[2];
     REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, console) == 0);
     Fd guest(console[1]);

@@ -29,7 +29,7 @@ struct Rig {
     int keyboard = -1;
     int screen = -1;
     StopSignals signals;
-    std::future<ConsoleClientResult> result;
+    std::future<Result<ConsoleEnd>> result;
 
     Rig()
     {
@@ -57,7 +57,9 @@ struct Rig {
     ConsoleEnd end()
     {
         REQUIRE(result.wait_for(std::chrono::seconds(5)) == std::future_status::ready);
-        return result.get().end;
+        auto ended = result.get();
+        REQUIRE(ended);
+        return *ended;
     }
 };
 
@@ -125,12 +127,11 @@ TEST_CASE("connecting to a VM socket")
 {
     TempDir dir;
     auto missing = connect_vm_socket("demo", Scope::System, dir / "qmp.sock", "QMP socket");
-    CHECK_FALSE(missing.fd);
-    CHECK(missing.error.find("is not running") != std::string::npos);
+    CHECK_FALSE(missing);
+    CHECK(missing.error().message.find("is not running") != std::string::npos);
 
     auto listening = listen_unix(dir / "qmp.sock", 0600);
-    REQUIRE(listening.fd);
+    REQUIRE(listening);
     auto connected = connect_vm_socket("demo", Scope::System, dir / "qmp.sock", "QMP socket");
-    CHECK(connected.fd);
-    CHECK(connected.error.empty());
+    CHECK(connected);
 }

@@ -32,10 +32,10 @@ TEST_CASE("a guest that panics under a live qemu is seen dead (real qemu, TCG, p
     Fd quiet(::open("/dev/null", O_WRONLY | O_CLOEXEC));
     options.stderr_fd = quiet.get();  // "terminating on signal 15" at the end
     auto qemu = spawn(argv, options);
-    REQUIRE(qemu.process);
-    auto connected = connect_qmp(qmp_path, 30s, qemu.process->pidfd());
-    REQUIRE(connected.client);
-    auto& qmp = *connected.client;
+    REQUIRE(qemu);
+    auto connected = connect_qmp(qmp_path, 30s, qemu->pidfd());
+    REQUIRE(connected);
+    auto& qmp = *connected;
     CHECK_FALSE(guest_death(qmp));  // paused before it ran: not dead
     REQUIRE(qmp.execute("cont"));
     std::optional<std::string> death;
@@ -49,7 +49,7 @@ TEST_CASE("a guest that panics under a live qemu is seen dead (real qemu, TCG, p
     const auto status = qmp.execute("query-status");
     REQUIRE(status);
     CHECK(status->value.value("status", "") == "guest-panicked");
-    qemu.process->terminate(5s);
+    qemu->terminate(5s);
 }
 
 TEST_CASE("run states that mean the guest is dead")

@@ -46,16 +46,16 @@ struct Fixture {
 bool answers_get_capability(const std::string& socket)
 {
     auto client = connect_unix(socket);
-    if (!client.fd)
+    if (!client)
         return false;
     const uint32_t command = htonl(1);
-    if (::write(client.fd.get(), &command, sizeof command) != sizeof command)
+    if (::write(client->get(), &command, sizeof command) != sizeof command)
         return false;
-    pollfd pfd{client.fd.get(), POLLIN, 0};
+    pollfd pfd{client->get(), POLLIN, 0};
     if (::poll(&pfd, 1, 5000) != 1)
         return false;
     uint32_t reply[2] = {};
-    const ssize_t n = ::read(client.fd.get(), reply, sizeof reply);
+    const ssize_t n = ::read(client->get(), reply, sizeof reply);
     return n == sizeof reply && ntohl(reply[0]) == 0 && ntohl(reply[1]) != 0;
 }
 

@@ -14,17 +14,18 @@ VmPaths demo_paths()
     return VmPaths{"/run/ezkvm/demo", "/var/lib/ezkvm/demo", "/run/credentials/ezkvm@demo.service"};
 }
 
-ViewerPlan plan_for(const config::VmSpec& spec, std::optional<std::string> password = std::nullopt)
+Result<std::vector<ViewerCommand>> plan_for(const config::VmSpec& spec, std::optional<std::string> password = std::nullopt)
 {
     return viewer_commands(ViewerInput{"demo", &spec, demo_paths(), std::move(password)});
 }
 
 // The first candidate as a shell line, the way `ezkvm view --print` shows it.
-std::string first_line(const ViewerPlan& plan)
+std::string first_line(const Result<std::vector<ViewerCommand>>& plan)
 {
-    REQUIRE_FALSE(plan.candidates.empty());
+    REQUIRE(plan);
+    REQUIRE_FALSE(plan->empty());
     std::string line;
-    for (const auto& arg : plan.candidates.front().argv)
+    for (const auto& arg : plan->front().argv)
         line += (line.empty() ? "" : " ") + shell_quote(arg);
     return line;
 }
@@ -42,11 +43,11 @@ config::VmSpec spice_vm()
 TEST_CASE("remote-viewer on the SPICE unix socket")
 {
     const auto plan = plan_for(spice_vm());
-    CHECK(plan.error.empty());
-    REQUIRE(plan.candidates.size() == 1);
+    REQUIRE(plan);
+    REQUIRE(plan->size() == 1);
     CHECK(first_line(plan) == "remote-viewer --title 'ezkvm: demo' spice+unix:///run/ezkvm/demo/spice.sock");
-    CHECK(plan.candidates[0].package == "virt-viewer");
-    CHECK(plan.candidates[0].connection_file.empty());
+    CHECK((*plan)[0].package == "virt-viewer");
+    CHECK((*plan)[0].connection_file.empty());
 }
 
 TEST_CASE("a configured SPICE socket path with special characters is percent-encoded")
@@ -78,13 +79,13 @@ TEST_CASE("a SPICE password goes into a connection file, never on the command li
     spec.spice.port = 5930;
     spec.spice.password_file = "/etc/ezkvm/demo.spice-password";
     const auto plan = plan_for(spec, std::string("s3cret 'x'\\\n"));
-    const auto& cmd = plan.candidates.at(0);
+    const auto& cmd = plan->at(0);
     CHECK(first_line(plan).find("s3cret") == std::string::npos);
     CHECK(cmd.connection_file ==
           "[virt-viewer]\ntype=spice\nhost=127.0.0.1\nport=5930\npassword=s3cret 'x'\\\\\\n\n"
           "title=ezkvm: demo\ndelete-this-file=1\n");
     // A leading space would be dropped by the key file parser unless escaped.
-    CHECK(plan_for(spec, std::string(" p")).candidates[0].connection_file.find("password=\\sp\n") !=
+    CHECK(plan_for(spec, std::string(" p"))->at(0).connection_file.find("password=\\sp\n") !=
           std::string::npos);
 }
 
@@ -93,8 +94,8 @@ TEST_CASE("a password with a unix socket: remote-viewer asks for it")
     auto spec = spice_vm();
     spec.spice.password_credential = "spice-password";
     const auto plan = plan_for(spec, std::string("pw"));
-    CHECK(plan.candidates.at(0).connection_file.empty());
-    CHECK(plan.candidates[0].notes.size() == 1);
+    CHECK(plan->at(0).connection_file.empty());
+    CHECK((*plan)[0].notes.size() == 1);
 }
 
 TEST_CASE("where the display's password comes from")
@@ -121,18 +122,18 @@ TEST_CASE("VNC: remote-viewer, then TigerVNC")
     spec.display.type = DisplayType::Vnc;
     spec.vnc.enabled = true;
     auto plan = plan_for(spec);
-    REQUIRE(plan.candidates.size() == 2);
+    REQUIRE(plan->size() == 2);
     CHECK(first_line(plan) == "remote-viewer --title 'ezkvm: demo' vnc+unix:///run/ezkvm/demo/vnc.sock");
-    CHECK(plan.candidates[1].argv == std::vector<std::string>{"vncviewer", "/run/ezkvm/demo/vnc.sock"});
-    CHECK(plan.candidates[1].package == "tigervnc-viewer");
+    CHECK((*plan)[1].argv == std::vector<std::string>{"vncviewer", "/run/ezkvm/demo/vnc.sock"});
+    CHECK((*plan)[1].package == "tigervnc-viewer");
 
     spec.vnc.port = 5901;
     spec.vnc.password_file = "/etc/ezkvm/vnc-pw";
     plan = plan_for(spec, std::string("12345678"));
     CHECK(first_line(plan) == "remote-viewer --title 'ezkvm: demo' vnc://127.0.0.1:5901");
-    CHECK(plan.candidates[0].connection_file.find("type=vnc\nhost=127.0.0.1\nport=5901\npassword=12345678\n") !=
+    CHECK((*plan)[0].connection_file.find("type=vnc\nhost=127.0.0.1\nport=5901\npassword=12345678\n") !=
           std::string::npos);
-    CHECK(plan.candidates[1].argv == std::vector<std::string>{"vncviewer", "127.0.0.1::5901"});
+    CHECK((*plan)[1].argv == std::vector<std::string>{"vncviewer", "127.0.0.1::5901"});
 }
 
 TEST_CASE("looking-glass-client with the VM's settings")
@@ -147,8 +148,8 @@ TEST_CASE("looking-glass-client with the VM's settings")
     lg.grab_keyboard = true;
     lg.escape_key = "KEY_F12";
     auto plan = plan_for(spec);
-    REQUIRE(plan.candidates.size() == 1);
-    CHECK(plan.candidates[0].package == "looking-glass-client");
+    REQUIRE(plan->size() == 1);
+    CHECK((*plan)[0].package == "looking-glass-client");
     CHECK(first_line(plan) ==
           "looking-glass-client app:shmFile=/dev/kvmfr0 'win:title=ezkvm: demo' win:size=1707x1067 "
           "win:fullScreen=yes input:grabKeyboard=yes input:escapeKey=KEY_F12 "
@@ -164,11 +165,11 @@ TEST_CASE("looking-glass-client with the VM's settings")
     plan = plan_for(plain, std::string("pw"));
     CHECK(first_line(plan) == "looking-glass-client 'app:shmFile=/dev/shm/looking glass' 'win:title=ezkvm: demo' "
                               "spice:host=127.0.0.1 spice:port=5905");
-    CHECK(plan.candidates[0].connection_file.empty());
-    CHECK(plan.candidates[0].notes.size() == 1);  // it cannot send the password
+    CHECK((*plan)[0].connection_file.empty());
+    CHECK((*plan)[0].notes.size() == 1);  // it cannot send the password
 
     plain.spice.enabled = false;
-    CHECK(plan_for(plain).candidates[0].argv.back() == "spice:enable=no");
+    CHECK(plan_for(plain)->at(0).argv.back() == "spice:enable=no");
 }
 
 TEST_CASE("gtk, sdl and no display: no viewer, and why")
@@ -176,12 +177,12 @@ TEST_CASE("gtk, sdl and no display: no viewer, and why")
     config::VmSpec spec;
     spec.display.type = DisplayType::Gtk;
     auto plan = plan_for(spec);
-    CHECK(plan.candidates.empty());
-    CHECK(plan.error.find("gtk window of the session that runs it") != std::string::npos);
+    REQUIRE_FALSE(plan);
+    CHECK(plan.error().message.find("gtk window of the session that runs it") != std::string::npos);
     spec.display.type = DisplayType::Sdl;
-    CHECK(plan_for(spec).error.find("sdl window") != std::string::npos);
+    CHECK(plan_for(spec).error().message.find("sdl window") != std::string::npos);
     spec.display.type = DisplayType::None;
-    CHECK(plan_for(spec).error.find("`ezkvm console demo`") != std::string::npos);
+    CHECK(plan_for(spec).error().message.find("`ezkvm console demo`") != std::string::npos);
     // A SPICE server without a display type asking for it is still viewable.
     spec.spice.enabled = true;
     CHECK(first_line(plan_for(spec)).starts_with("remote-viewer "));

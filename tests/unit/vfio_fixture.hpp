@@ -3,6 +3,7 @@
 // behind it: a fixture's bind/unbind/drivers_probe files are plain files, so
 // FixtureKernel records each write and moves the `driver` symlinks the way
 // the PCI core would.
+#include <cerrno>
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -63,12 +64,12 @@ public:
         write_file(dir + "/unbind", "");
     }
 
-    vfio::Error write(const std::string& path, const std::string& value) override
+    Result<void> write(const std::string& path, const std::string& value) override
     {
         namespace fs = std::filesystem;
         writes.push_back({path, value});
         if (!fs::exists(real(path)))
-            return "no such attribute: " + path;
+            return Error{"no such attribute: " + path, ENOENT};
         const std::string drivers = "/sys/bus/pci/drivers/";
         if (path == "/sys/bus/pci/drivers_probe") {
             probe(value);
@@ -77,20 +78,20 @@ public:
         } else if (path.starts_with(drivers) && path.ends_with("/bind")) {
             const std::string driver = path.substr(drivers.size(), path.size() - drivers.size() - 5);
             if (driver_of(value))
-                return "bind: device busy";
+                return Error{"bind: device busy", EBUSY};
             link_driver(value, driver);
         } else if (path.ends_with("/driver_override")) {
             write_file(real(path), value == "\n" ? "(null)\n" : value + "\n");
         }
-        return std::nullopt;
+        return {};
     }
 
-    vfio::Error load_module(const std::string& module) override
+    Result<void> load_module(const std::string& module) override
     {
         modules_loaded.push_back(module);
         if (module == "vfio-pci" && !refuse_module)
             add_driver("vfio-pci");
-        return std::nullopt;
+        return {};
     }
 
     std::optional<std::string> driver_of(const std::string& address) const
