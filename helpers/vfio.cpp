@@ -3,6 +3,7 @@
 // /etc/ezkvm tell which VMs pass the device through, for the IOMMU group rule.
 #include "bus/manager.hpp"
 #include "config/parse_internal.hpp"
+#include "config/passthrough.hpp"
 #include "helpers/helper.hpp"
 #include "units/vm_units.hpp"
 #include "vfio/bind.hpp"
@@ -22,7 +23,7 @@ vfio::Claims load_claims(const config::Environment& env)
             say("skipping {}: it has errors (ezkvm check {} lists them)", file.path, file.name);
             continue;
         }
-        vms.push_back({vm->name, vfio::passthrough_addresses(vm->spec)});
+        vms.push_back({vm->name, config::passthrough_addresses(vm->spec)});
     }
     return vfio::Claims(std::move(vms));
 }
@@ -53,7 +54,7 @@ std::optional<std::string> address_of(const Invocation& inv)
 
 bool passthrough_devices_free(const config::LoadedVm& vm, const config::Environment& env, Diagnostics& diags)
 {
-    const auto addresses = vfio::passthrough_addresses(vm.spec);
+    const auto addresses = config::passthrough_addresses(vm.spec);
     if (addresses.empty())
         return true;
     auto bus = bus::Connection::open(Scope::System);

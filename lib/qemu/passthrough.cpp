@@ -12,7 +12,8 @@ std::vector<PassthroughGroup> passthrough_groups(const config::VmSpec& spec)
 {
     std::vector<PassthroughGroup> groups;
     std::vector<int> slot_group(0x20, -1);  // vm_id slot -> index in groups
-    auto add = [&](const config::PciFunction& fn, std::string path, bool gpu) {
+    for (auto& passed : config::passthrough_functions(spec)) {
+        const config::PciFunction& fn = *passed.function;
         PassthroughGroup* group = nullptr;
         if (fn.vm_id_given && fn.vm_slot < slot_group.size() && slot_group[fn.vm_slot] >= 0) {
             group = &groups[static_cast<size_t>(slot_group[fn.vm_slot])];
@@ -21,17 +22,12 @@ std::vector<PassthroughGroup> passthrough_groups(const config::VmSpec& spec)
                 slot_group[fn.vm_slot] = static_cast<int>(groups.size());
             group = &groups.emplace_back();
         }
-        group->functions.push_back({&fn, std::move(path)});
-        group->has_gpu_function = group->has_gpu_function || gpu;
-    };
-    if (spec.gpu.type == config::GpuType::Passthrough)
-        for (size_t i = 0; i < spec.gpu.pci.size(); ++i)
-            add(spec.gpu.pci[i], fmt::format("gpu.pci[{}]", i), true);
-    for (size_t i = 0; i < spec.host.pci.size(); ++i)
-        add(spec.host.pci[i], fmt::format("host.pci[{}]", i), false);
+        group->has_gpu_function = group->has_gpu_function || passed.gpu;
+        group->functions.push_back(std::move(passed));
+    }
     for (auto& group : groups)
         std::stable_sort(group.functions.begin(), group.functions.end(),
-                         [](const auto& a, const auto& b) { return a.fn->vm_function < b.fn->vm_function; });
+                         [](const auto& a, const auto& b) { return a.function->vm_function < b.function->vm_function; });
     return groups;
 }
 
@@ -47,9 +43,9 @@ RootPort add_root_port(PlanContext& ctx)
 
 void add_passthrough_group(PlanContext& ctx, const PassthroughGroup& group)
 {
-    const auto& first = *group.functions.front().fn;
+    const auto& first = *group.functions.front().function;
     if (first.vm_function != 0) {
-        ctx.diags.error(first.pos, group.functions.front().path + ".vm_id",
+        ctx.diags.error(first.pos, group.functions.front().key + ".vm_id",
                         fmt::format("guest slot {:x} has no function 0: a guest only finds the other functions of a "
                                     "slot next to function 0",
                                     first.vm_slot),
@@ -59,7 +55,7 @@ void add_passthrough_group(PlanContext& ctx, const PassthroughGroup& group)
     PciAddr at = ctx.q35() ? PciAllocator::behind(add_root_port(ctx)) : ctx.pci.next_slot();
     const bool several = group.functions.size() > 1;
     for (const auto& member : group.functions) {
-        const config::PciFunction* fn = member.fn;
+        const config::PciFunction* fn = member.function;
         at.function = static_cast<int>(fn->vm_function);
         Opts opts("vfio-pci");
         opts.set("host", fn->host_id);

@@ -9,19 +9,14 @@
 #include <string>
 #include <vector>
 
-#include "config/spec.hpp"
+#include "config/passthrough.hpp"
 
 namespace ezkvm::qemu {
 
 struct PlanContext;
 
-struct PassthroughFunction {
-    const config::PciFunction* fn = nullptr;
-    std::string path;  // "gpu.pci[1]", for messages
-};
-
 struct PassthroughGroup {
-    std::vector<PassthroughFunction> functions;  // ordered by guest function number
+    std::vector<config::PassthroughFunction> functions;  // ordered by guest function number
     bool has_gpu_function = false;               // some function comes from gpu.pci
 };
 

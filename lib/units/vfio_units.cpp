@@ -1,7 +1,7 @@
 #include "units/vfio_units.hpp"
 
 #include "units/unit_names.hpp"
-#include "vfio/claims.hpp"
+#include "config/passthrough.hpp"
 
 namespace ezkvm::units {
 
@@ -14,7 +14,7 @@ std::string vfio_unit_name(const std::string& address)
 
 void add_vfio_dependencies(UnitFile& unit, const config::VmSpec& spec)
 {
-    for (const auto& address : vfio::passthrough_addresses(spec)) {
+    for (const auto& address : config::passthrough_addresses(spec)) {
         const std::string name = vfio_unit_name(address);
         unit.add("Unit", "Requires", escape_value(name));
         unit.add("Unit", "After", escape_value(name));

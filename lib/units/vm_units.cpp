@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "config/passthrough.hpp"
 #include "runtime/swtpm_command.hpp"
 #include "units/file_access.hpp"
 #include "units/network_units.hpp"
@@ -75,7 +76,7 @@ bool uses_gl_without_render_node(const config::VmSpec& spec)
 
 bool uses_vfio(const config::VmSpec& spec)
 {
-    return (spec.gpu.type == config::GpuType::Passthrough && !spec.gpu.pci.empty()) || !spec.host.pci.empty();
+    return !config::passthrough_functions(spec).empty();
 }
 
 // Whether qemu writes `path` (one of the plan's host paths, normalized).

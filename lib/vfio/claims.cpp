@@ -12,17 +12,6 @@ bool names(const VmDevices& vm, const std::string& address)
 
 }  // namespace
 
-std::vector<std::string> passthrough_addresses(const config::VmSpec& spec)
-{
-    std::vector<std::string> addresses;
-    if (spec.gpu.type == config::GpuType::Passthrough)
-        for (const auto& f : spec.gpu.pci)
-            addresses.push_back(f.host_id);
-    for (const auto& f : spec.host.pci)
-        addresses.push_back(f.host_id);
-    return addresses;
-}
-
 std::vector<std::string> Claims::vms_naming(const std::string& address) const
 {
     std::vector<std::string> found;

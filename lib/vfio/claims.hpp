@@ -1,15 +1,10 @@
 #pragma once
-// Which VMs pass which host PCI devices through: what the IOMMU group rule
-// needs to know about "the same VM".
+// Which VMs pass which host PCI devices through (config::passthrough_addresses
+// of each VM file): what the IOMMU group rule needs to know about "the same VM".
 #include <string>
 #include <vector>
 
-#include "config/spec.hpp"
-
 namespace ezkvm::vfio {
-
-// The host addresses a VM passes through (gpu.pci with type passthrough, host.pci), in file order.
-std::vector<std::string> passthrough_addresses(const config::VmSpec& spec);
 
 struct VmDevices {
     std::string vm;

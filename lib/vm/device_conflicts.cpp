@@ -2,26 +2,11 @@
 
 #include <fmt/format.h>
 
+#include "config/passthrough.hpp"
 #include "host/usb_device.hpp"
 
 namespace ezkvm::vm {
 namespace {
-
-struct PciUse {
-    const config::PciFunction* function;
-    std::string key;  // gpu.pci[1]
-};
-
-std::vector<PciUse> pci_uses(const config::VmSpec& spec)
-{
-    std::vector<PciUse> uses;
-    if (spec.gpu.type == config::GpuType::Passthrough)
-        for (size_t i = 0; i < spec.gpu.pci.size(); ++i)
-            uses.push_back({&spec.gpu.pci[i], fmt::format("gpu.pci[{}]", i)});
-    for (size_t i = 0; i < spec.host.pci.size(); ++i)
-        uses.push_back({&spec.host.pci[i], fmt::format("host.pci[{}]", i)});
-    return uses;
-}
 
 std::string where(const config::LoadedVm& vm, const Pos& pos)
 {
@@ -37,11 +22,11 @@ constexpr const char* hint =
 void check_device_conflicts(const config::LoadedVm& vm, const std::vector<const config::LoadedVm*>& others,
                             Diagnostics& diags)
 {
-    const auto mine = pci_uses(vm.spec);
+    const auto mine = config::passthrough_functions(vm.spec);
     const auto& my_usb = vm.spec.host.usb;
     for (const auto* other : others) {
         for (const auto& use : mine)
-            for (const auto& theirs : pci_uses(other->spec))
+            for (const auto& theirs : config::passthrough_functions(other->spec))
                 if (theirs.function->host_id == use.function->host_id)
                     diags.warning(use.function->pos, use.key + ".host_id",
                                   fmt::format("PCI device {} is also passed through by VM '{}', {} at {}",

@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include "config/passthrough.hpp"
 #include "vfio/claims.hpp"
 #include "vfio/group_rule.hpp"
 #include "vfio_fixture.hpp"
@@ -8,7 +9,7 @@ using namespace ezkvm;
 using ezkvm::test::FixtureKernel;
 using ezkvm::test::TempDir;
 
-TEST_CASE("passthrough addresses come from gpu.pci (passthrough only) and host.pci")
+TEST_CASE("passthrough addresses come from gpu.pci (passthrough only) and host.pci, in file order")
 {
     config::VmSpec spec;
     config::PciFunction a, b, c;
@@ -18,9 +19,9 @@ TEST_CASE("passthrough addresses come from gpu.pci (passthrough only) and host.p
     spec.gpu.pci = {a, b};
     spec.host.pci = {c};
     spec.gpu.type = config::GpuType::Std;
-    CHECK(vfio::passthrough_addresses(spec) == std::vector<std::string>{"0000:05:00.0"});
+    CHECK(config::passthrough_addresses(spec) == std::vector<std::string>{"0000:05:00.0"});
     spec.gpu.type = config::GpuType::Passthrough;
-    CHECK(vfio::passthrough_addresses(spec) ==
+    CHECK(config::passthrough_addresses(spec) ==
           std::vector<std::string>{"0000:03:00.0", "0000:03:00.1", "0000:05:00.0"});
 }
 
