@@ -8,10 +8,10 @@
 #include "cli/report.hpp"
 #include "config/resolve.hpp"
 #include "units/settings.hpp"
-#include "vm/device_conflicts.hpp"
-#include "vm/host_check.hpp"
-#include "vm/mac_conflicts.hpp"
-#include "vm/planner.hpp"
+#include "checks/device_conflicts.hpp"
+#include "checks/host_check.hpp"
+#include "checks/mac_conflicts.hpp"
+#include "planner/planner.hpp"
 
 namespace ezkvm::cli {
 namespace {
@@ -83,9 +83,9 @@ bool check_all(const std::vector<std::string>& targets, const config::Environmen
     bool ok = true;
     for (auto& c : checked) {
         if (c.vm) {
-            vm::check_host(*c.vm, env, vm::HostProblems::Warnings, c.diags);
-            vm::plan_vm(*c.vm, env,
-                        {vm::HostProblems::Warnings, vm::HostProblems::Warnings, vm::ConsoleLog::Journal,
+            checks::check_host(*c.vm, env, HostProblems::Warnings, c.diags);
+            planner::plan_vm(*c.vm, env,
+                        {HostProblems::Warnings, HostProblems::Warnings, planner::ConsoleLog::Journal,
                          host_capabilities(env.scope),
                          host::find_user(units::qemu_user_name(c.vm->spec.general.user, env.scope))},
                         c.diags);
@@ -95,8 +95,8 @@ bool check_all(const std::vector<std::string>& targets, const config::Environmen
                     others.push_back(&*o.vm);
             for (const auto& o : installed)
                 others.push_back(&o);
-            vm::check_device_conflicts(*c.vm, others, c.diags);
-            vm::check_network_conflicts(*c.vm, others, c.diags);
+            checks::check_device_conflicts(*c.vm, others, c.diags);
+            checks::check_network_conflicts(*c.vm, others, c.diags);
         }
         ok = report(c, quiet) && ok;
     }

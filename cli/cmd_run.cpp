@@ -19,8 +19,8 @@
 #include "runtime/swtpm.hpp"
 #include "runtime/vars_template.hpp"
 #include "units/settings.hpp"
-#include "vm/host_check.hpp"
-#include "vm/planner.hpp"
+#include "checks/host_check.hpp"
+#include "planner/planner.hpp"
 
 namespace ezkvm::cli {
 namespace {
@@ -125,11 +125,11 @@ int run_vm(const RunOptions& opts, const GlobalOptions& global)
     Diagnostics diags;
     auto vm = config::load_vm(opts.vm, env, diags);
     if (vm && !diags.has_errors())
-        vm::check_host(*vm, env, vm::HostProblems::Errors, diags);
+        checks::check_host(*vm, env, HostProblems::Errors, diags);
     std::optional<qemu::Plan> plan;
     if (vm && !diags.has_errors())
-        plan = vm::plan_vm(*vm, env,
-                           {.console_log = vm::ConsoleLog::File,
+        plan = planner::plan_vm(*vm, env,
+                           {.console_log = planner::ConsoleLog::File,
                             .host = host_capabilities(env.scope),
                             .qemu_user = host::find_user(units::qemu_user_name({}, Scope::User))},
                            diags);

@@ -12,7 +12,7 @@
 #include "config/resolve.hpp"
 #include "units/generate.hpp"
 #include "base/shell_quote.hpp"
-#include "vm/planner.hpp"
+#include "planner/planner.hpp"
 #include "base/json_text.hpp"
 
 namespace ezkvm::cli {
@@ -83,7 +83,7 @@ Action setup_show(CLI::App& app, const GlobalOptions& global)
             return print_units(*vm, env, global.scope(), diags);
         std::optional<qemu::Plan> plan;
         if (vm && !diags.has_errors())
-            plan = vm::plan_vm(*vm, env, {.accel = vm::HostProblems::Warnings, .host = host_capabilities(env.scope)},
+            plan = planner::plan_vm(*vm, env, {.accel = HostProblems::Warnings, .host = host_capabilities(env.scope)},
                                diags);
         print_diagnostics(std::cerr, diags);
         if (!plan || diags.has_errors())

@@ -17,7 +17,7 @@
 #include "config/resolve.hpp"
 #include "ezkvm_config.h"
 #include "units/transient.hpp"
-#include "vm/planner.hpp"
+#include "planner/planner.hpp"
 
 namespace ezkvm::cli {
 namespace {
@@ -33,8 +33,8 @@ std::optional<units::TransientUnit> transient_unit(const std::string& file, cons
     Diagnostics diags;
     std::optional<units::TransientUnit> unit;
     if (auto vm = config::load_vm(file, env, diags); vm && !diags.has_errors()) {
-        const vm::PlanOptions options{.host = host_capabilities(env.scope)};
-        if (auto plan = vm::plan_vm(*vm, env, options, diags); plan && !diags.has_errors()) {
+        const planner::PlanOptions options{.host = host_capabilities(env.scope)};
+        if (auto plan = planner::plan_vm(*vm, env, options, diags); plan && !diags.has_errors()) {
             std::error_code ec;
             const auto absolute = std::filesystem::absolute(file, ec).lexically_normal().string();
             unit = units::transient_vm_unit(*vm, *plan, absolute, std::string(EZKVM_LIBEXECDIR) + "/ezkvm-helper",

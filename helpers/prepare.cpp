@@ -12,8 +12,8 @@
 #include "runtime/vars_template.hpp"
 #include "units/settings.hpp"
 #include "units/vm_units.hpp"
-#include "vm/host_check.hpp"
-#include "vm/planner.hpp"
+#include "checks/host_check.hpp"
+#include "planner/planner.hpp"
 
 namespace ezkvm::helper {
 namespace {
@@ -75,7 +75,7 @@ int prepare(const Invocation& inv)
     if (!vm)
         return 1;
     Diagnostics diags;
-    vm::check_host(*vm, env, vm::HostProblems::Errors, diags);
+    checks::check_host(*vm, env, HostProblems::Errors, diags);
     if (inv.scope == Scope::System && !diags.has_errors())
         passthrough_devices_free(*vm, env, diags);
     std::optional<qemu::Plan> plan;
@@ -83,7 +83,7 @@ int prepare(const Invocation& inv)
         const auto host = hostcaps::current(inv.scope);
         if (!host.note.empty())
             say("{}", host.note);
-        plan = vm::plan_vm(*vm, env,
+        plan = planner::plan_vm(*vm, env,
                            {.host = host.caps ? &*host.caps : nullptr,
                             .qemu_user = host::find_user(units::qemu_user_name(vm->spec.general.user, inv.scope))},
                            diags);

@@ -29,6 +29,11 @@ struct Diagnostic {
     std::string str() const;
 };
 
+// What depends on the host rather than the file (disks, devices, what the host's
+// qemu and KVM can do): errors when a VM is about to start, warnings when a
+// file is only checked or units are generated.
+enum class HostProblems { Errors, Warnings };
+
 class Diagnostics {
 public:
     void error(Pos pos, std::string path, std::string message, std::string hint = {});

@@ -17,7 +17,7 @@
 namespace ezkvm::qemu {
 
 // How the VM is accelerated and which CPU options it gets on this host, as
-// vm::choose_accel decided from the host probe. Empty fields: what
+// planner::choose_accel decided from the host probe. Empty fields: what
 // general.accel alone implies (nothing known about the host).
 struct AccelChoice {
     std::vector<std::string> accelerators;      // -accel values, first that works wins

@@ -4,8 +4,8 @@
 
 #include "units/unit_file.hpp"
 #include "units/vm_units.hpp"
-#include "vm/host_check.hpp"
-#include "vm/planner.hpp"
+#include "checks/host_check.hpp"
+#include "planner/planner.hpp"
 
 namespace ezkvm::units {
 
@@ -14,9 +14,9 @@ std::optional<std::vector<GeneratedFile>> generate_vm_units(const config::Loaded
                                                             const UnitSettings& settings,
                                                             const hostcaps::Capabilities* host, Diagnostics& diags)
 {
-    vm::check_host(vm, env, vm::HostProblems::Warnings, diags);
+    checks::check_host(vm, env, HostProblems::Warnings, diags);
     // A VM that KVM cannot run still gets its units: starting it says why it cannot.
-    auto plan = vm::plan_vm(vm, env, {.accel = vm::HostProblems::Warnings, .host = host}, diags);
+    auto plan = planner::plan_vm(vm, env, {.accel = HostProblems::Warnings, .host = host}, diags);
     if (!plan || diags.has_errors())
         return std::nullopt;
     auto files = vm_unit_files(vm, *plan, vm_paths(vm.name, env.scope), settings);

@@ -22,8 +22,8 @@
 #include "units/unit_file.hpp"
 #include "units/vm_units.hpp"
 #include "base/utf8.hpp"
-#include "vm/host_check.hpp"
-#include "vm/planner.hpp"
+#include "checks/host_check.hpp"
+#include "planner/planner.hpp"
 
 using namespace ezkvm;
 
@@ -91,9 +91,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     if (vm && !diags.has_errors()) {
         require(is_utf8(config::to_yaml(vm->merged)), "show --resolved is UTF-8");
         // What generate_vm_units does, but with the units checked before its last defence.
-        vm::check_host(*vm, env, vm::HostProblems::Warnings, diags);
-        const vm::PlanOptions options{.firmware = vm::HostProblems::Warnings, .accel = vm::HostProblems::Warnings};
-        if (auto plan = vm::plan_vm(*vm, env, options, diags)) {
+        checks::check_host(*vm, env, HostProblems::Warnings, diags);
+        const planner::PlanOptions options{.firmware = HostProblems::Warnings, .accel = HostProblems::Warnings};
+        if (auto plan = planner::plan_vm(*vm, env, options, diags)) {
             for (const auto& arg : plan->argv)
                 require(is_utf8(arg), "every qemu argument is UTF-8");
             (void)nlohmann::json(plan->argv).dump(2);  // must not throw

@@ -6,10 +6,10 @@
 
 #include "config/resolve.hpp"
 
-namespace ezkvm::vm {
+namespace ezkvm::checks {
 
 // An error on `vm` for each MAC or interface name one of `others` has too, naming both files' positions.
 void check_network_conflicts(const config::LoadedVm& vm, const std::vector<const config::LoadedVm*>& others,
                              Diagnostics& diags);
 
-}  // namespace ezkvm::vm
+}  // namespace ezkvm::checks

@@ -1,11 +1,11 @@
-#include "vm/device_conflicts.hpp"
+#include "checks/device_conflicts.hpp"
 
 #include <fmt/format.h>
 
 #include "config/passthrough.hpp"
 #include "host/usb_device.hpp"
 
-namespace ezkvm::vm {
+namespace ezkvm::checks {
 namespace {
 
 std::string where(const config::LoadedVm& vm, const Pos& pos)
@@ -45,4 +45,4 @@ void check_device_conflicts(const config::LoadedVm& vm, const std::vector<const 
     }
 }
 
-}  // namespace ezkvm::vm
+}  // namespace ezkvm::checks

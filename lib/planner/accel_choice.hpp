@@ -9,9 +9,8 @@
 #include "host/device_open.hpp"
 #include "hostcaps/capabilities.hpp"
 #include "qemu/plan.hpp"
-#include "vm/host_check.hpp"
 
-namespace ezkvm::vm {
+namespace ezkvm::planner {
 
 // `host`: nullptr when nothing is known about it; the choice is then empty (qemu's defaults).
 qemu::AccelChoice choose_accel(const config::LoadedVm& vm, const config::Environment& env,
@@ -22,4 +21,4 @@ qemu::AccelChoice choose_accel(const config::LoadedVm& vm, const config::Environ
 void check_kvm_access(const config::LoadedVm& vm, const config::Environment& env, const qemu::AccelChoice& choice,
                       const host::UserIdentity& user, HostProblems severity, Diagnostics& diags);
 
-}  // namespace ezkvm::vm
+}  // namespace ezkvm::planner

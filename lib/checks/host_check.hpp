@@ -6,11 +6,9 @@
 #include "config/environment.hpp"
 #include "config/resolve.hpp"
 
-namespace ezkvm::vm {
-
-enum class HostProblems { Errors, Warnings };
+namespace ezkvm::checks {
 
 void check_host(const config::LoadedVm& vm, const config::Environment& env, HostProblems severity,
                 Diagnostics& diags);
 
-}  // namespace ezkvm::vm
+}  // namespace ezkvm::checks

@@ -1,11 +1,11 @@
-#include "vm/mac_conflicts.hpp"
+#include "checks/mac_conflicts.hpp"
 
 #include <fmt/format.h>
 
 #include "net/links.hpp"
 #include "qemu/identity.hpp"
 
-namespace ezkvm::vm {
+namespace ezkvm::checks {
 namespace {
 
 std::string mac_of(const config::VmSpec& spec, size_t index)
@@ -54,4 +54,4 @@ void check_network_conflicts(const config::LoadedVm& vm, const std::vector<const
     }
 }
 
-}  // namespace ezkvm::vm
+}  // namespace ezkvm::checks

@@ -9,9 +9,8 @@
 #include "qemu/plan.hpp"
 #include "host/device_open.hpp"
 #include "hostcaps/capabilities.hpp"
-#include "vm/host_check.hpp"
 
-namespace ezkvm::vm {
+namespace ezkvm::planner {
 
 // ConsoleLog::File: the plan of `ezkvm run` (qemu::PlanInput::console_logfile).
 enum class ConsoleLog { Journal, File };
@@ -36,4 +35,4 @@ std::optional<qemu::Plan> plan_vm(const config::LoadedVm& vm, const config::Envi
 // Reads the first bytes of `real_path` to tell its image format.
 std::optional<config::DriveFormat> probe_image_format(const std::string& real_path);
 
-}  // namespace ezkvm::vm
+}  // namespace ezkvm::planner

@@ -1,12 +1,12 @@
-#include "vm/planner.hpp"
+#include "planner/planner.hpp"
 
 #include <cstring>
 #include <fstream>
 
 #include "firmware/firmware.hpp"
-#include "vm/accel_choice.hpp"
+#include "planner/accel_choice.hpp"
 
-namespace ezkvm::vm {
+namespace ezkvm::planner {
 namespace {
 
 Pos bios_pos(const config::LoadedVm& vm)
@@ -72,4 +72,4 @@ std::optional<qemu::Plan> plan_vm(const config::LoadedVm& vm, const config::Envi
     return plan;
 }
 
-}  // namespace ezkvm::vm
+}  // namespace ezkvm::planner

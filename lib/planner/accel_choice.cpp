@@ -1,4 +1,4 @@
-#include "vm/accel_choice.hpp"
+#include "planner/accel_choice.hpp"
 
 #include <algorithm>
 #include <filesystem>
@@ -9,7 +9,7 @@
 #include "firmware/firmware.hpp"
 #include "hostcaps/hyperv.hpp"
 
-namespace ezkvm::vm {
+namespace ezkvm::planner {
 namespace {
 
 using config::Accel;
@@ -291,4 +291,4 @@ void check_kvm_access(const config::LoadedVm& vm, const config::Environment& env
         diags.warning(pos, "general.accel", message, hint);
 }
 
-}  // namespace ezkvm::vm
+}  // namespace ezkvm::planner

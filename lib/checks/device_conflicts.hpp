@@ -7,10 +7,10 @@
 
 #include "config/resolve.hpp"
 
-namespace ezkvm::vm {
+namespace ezkvm::checks {
 
 // A warning on `vm` for each device one of `others` names too, with both files' positions.
 void check_device_conflicts(const config::LoadedVm& vm, const std::vector<const config::LoadedVm*>& others,
                             Diagnostics& diags);
 
-}  // namespace ezkvm::vm
+}  // namespace ezkvm::checks

@@ -1,4 +1,4 @@
-#include "vm/host_check.hpp"
+#include "checks/host_check.hpp"
 
 #include <filesystem>
 
@@ -11,7 +11,7 @@
 
 namespace fs = std::filesystem;
 
-namespace ezkvm::vm {
+namespace ezkvm::checks {
 namespace {
 
 bool is_cdrom(config::DriveModel model)
@@ -211,4 +211,4 @@ void check_host(const config::LoadedVm& vm, const config::Environment& env, Host
     HostChecker(vm, env, severity, diags).run();
 }
 
-}  // namespace ezkvm::vm
+}  // namespace ezkvm::checks
