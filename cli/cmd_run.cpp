@@ -69,7 +69,7 @@ void remove_network(const config::LoadedVm& vm)
 }
 
 // Prepares the VM's files, starts its TPM and runs qemu; the caller holds the runtime directory.
-int run_claimed(const config::LoadedVm& vm, const config::Environment& env, const qemu::Plan& plan,
+int run_claimed(const config::LoadedVm& vm, const config::Environment& env, const qemu::Command& plan,
                 const VmPaths& paths, const RunOptions& opts, runtime::StopSignals& signals)
 {
     const auto& spec = vm.spec;
@@ -126,7 +126,7 @@ int run_vm(const RunOptions& opts, const GlobalOptions& global)
     auto vm = config::load_vm(opts.vm, env, diags);
     if (vm && !diags.has_errors())
         checks::check_host(*vm, env, HostProblems::Errors, diags);
-    std::optional<qemu::Plan> plan;
+    std::optional<qemu::Command> plan;
     if (vm && !diags.has_errors())
         plan = planner::plan_vm(*vm, env,
                            {.console_log = planner::ConsoleLog::File,

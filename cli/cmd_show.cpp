@@ -81,7 +81,7 @@ Action setup_show(CLI::App& app, const GlobalOptions& global)
         }
         if (vm && opts->units && !diags.has_errors())
             return print_units(*vm, env, global.scope(), diags);
-        std::optional<qemu::Plan> plan;
+        std::optional<qemu::Command> plan;
         if (vm && !diags.has_errors())
             plan = planner::plan_vm(*vm, env, {.accel = HostProblems::Warnings, .host = host_capabilities(env.scope)},
                                diags);

@@ -37,7 +37,7 @@ std::optional<Owner> vm_owner(const config::VmSpec& spec, Scope scope, Diagnosti
 // The unit's ExecStart= was planned from the host capabilities whose fingerprint
 // the generator put in its environment; if the host changed since (a qemu
 // upgrade, a new kernel, KVM appeared), it may not be the command that fits.
-void check_units_current(const qemu::Plan& plan, Scope scope, Diagnostics& diags)
+void check_units_current(const qemu::Command& plan, Scope scope, Diagnostics& diags)
 {
     const char* generated_with = std::getenv(units::host_fingerprint_variable);
     if (!generated_with || plan.host_fingerprint == generated_with)
@@ -78,7 +78,7 @@ int prepare(const Invocation& inv)
     checks::check_host(*vm, env, HostProblems::Errors, diags);
     if (inv.scope == Scope::System && !diags.has_errors())
         passthrough_devices_free(*vm, env, diags);
-    std::optional<qemu::Plan> plan;
+    std::optional<qemu::Command> plan;
     if (!diags.has_errors()) {
         const auto host = hostcaps::current(inv.scope);
         if (!host.note.empty())

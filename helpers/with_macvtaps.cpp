@@ -9,7 +9,7 @@
 
 #include "helpers/helper.hpp"
 #include "net/interfaces.hpp"
-#include "qemu/plan.hpp"
+#include "qemu/command.hpp"
 #include "base/process.hpp"
 
 namespace ezkvm::helper {

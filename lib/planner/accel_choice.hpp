@@ -8,7 +8,7 @@
 #include "config/resolve.hpp"
 #include "host/device_open.hpp"
 #include "hostcaps/capabilities.hpp"
-#include "qemu/plan.hpp"
+#include "qemu/command.hpp"
 
 namespace ezkvm::planner {
 

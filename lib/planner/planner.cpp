@@ -42,10 +42,10 @@ std::optional<config::DriveFormat> probe_image_format(const std::string& real_pa
     return config::DriveFormat::Raw;
 }
 
-std::optional<qemu::Plan> plan_vm(const config::LoadedVm& vm, const config::Environment& env,
+std::optional<qemu::Command> plan_vm(const config::LoadedVm& vm, const config::Environment& env,
                                   const PlanOptions& options, Diagnostics& diags)
 {
-    qemu::PlanInput input;
+    qemu::CommandInput input;
     input.spec = &vm.spec;
     input.console_logfile = options.console_log == ConsoleLog::File;
     input.paths = vm_paths(vm.name, env.scope);
@@ -66,7 +66,7 @@ std::optional<qemu::Plan> plan_vm(const config::LoadedVm& vm, const config::Envi
         check_kvm_access(vm, env, input.accel, *options.qemu_user, options.accel, diags);
     input.host_fingerprint = hostcaps::fingerprint(options.host);
     input.probe_format = [&env](const std::string& path) { return probe_image_format(env.real(path)); };
-    auto plan = qemu::build_plan(input, diags);
+    auto plan = qemu::build_command(input, diags);
     if (diags.error_count() > errors_before)
         return std::nullopt;
     return plan;

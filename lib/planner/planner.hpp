@@ -1,18 +1,18 @@
 #pragma once
-// Gathers what build_plan needs from the host for one loaded VM — its paths,
+// Gathers what build_command needs from the host for one loaded VM — its paths,
 // the firmware chosen from the descriptors, the disk format probe — and builds
 // the plan. Shared by the CLI and the generator.
 #include <optional>
 
 #include "config/environment.hpp"
 #include "config/resolve.hpp"
-#include "qemu/plan.hpp"
+#include "qemu/command.hpp"
 #include "host/device_open.hpp"
 #include "hostcaps/capabilities.hpp"
 
 namespace ezkvm::planner {
 
-// ConsoleLog::File: the plan of `ezkvm run` (qemu::PlanInput::console_logfile).
+// ConsoleLog::File: the plan of `ezkvm run` (qemu::CommandInput::console_logfile).
 enum class ConsoleLog { Journal, File };
 
 struct PlanOptions {
@@ -29,7 +29,7 @@ struct PlanOptions {
     std::optional<host::UserIdentity> qemu_user;
 };
 
-std::optional<qemu::Plan> plan_vm(const config::LoadedVm& vm, const config::Environment& env,
+std::optional<qemu::Command> plan_vm(const config::LoadedVm& vm, const config::Environment& env,
                                   const PlanOptions& options, Diagnostics& diags);
 
 // Reads the first bytes of `real_path` to tell its image format.

@@ -2,7 +2,7 @@
 
 namespace ezkvm::qemu {
 
-std::string escape_value(std::string_view value)
+std::string escape_option_value(std::string_view value)
 {
     std::string out;
     out.reserve(value.size());
@@ -14,7 +14,7 @@ std::string escape_value(std::string_view value)
     return out;
 }
 
-Opts::Opts(std::string_view head) : text_(escape_value(head)) {}
+Opts::Opts(std::string_view head) : text_(escape_option_value(head)) {}
 
 void Opts::sep()
 {
@@ -27,7 +27,7 @@ Opts& Opts::set(std::string_view key, std::string_view value)
     sep();
     text_ += key;
     text_ += '=';
-    text_ += escape_value(value);
+    text_ += escape_option_value(value);
     return *this;
 }
 

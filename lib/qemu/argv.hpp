@@ -9,7 +9,7 @@
 namespace ezkvm::qemu {
 
 // "a,b" -> "a,,b"
-std::string escape_value(std::string_view value);
+std::string escape_option_value(std::string_view value);
 
 class Opts {
 public:

@@ -19,7 +19,7 @@ const char* audiodev_driver(config::AudioBackend backend)
 
 }  // namespace
 
-void add_audio(PlanContext& ctx)
+void add_audio(CommandContext& ctx)
 {
     const auto& audio = ctx.spec.audio;
     if (audio.device == config::AudioDevice::None)

@@ -4,7 +4,7 @@ namespace ezkvm::qemu {
 
 // One virtio-serial controller carries the guest agent and SPICE's vdagent
 // (clipboard, display resize).
-void add_channels(PlanContext& ctx)
+void add_channels(CommandContext& ctx)
 {
     const bool agent = ctx.spec.general.agent;
     const bool spice = ctx.spec.spice.enabled;

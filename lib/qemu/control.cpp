@@ -4,7 +4,7 @@ namespace ezkvm::qemu {
 
 // QMP, which ezkvm itself talks to; a second QMP socket the unit's guest watch
 // keeps (qemu serves one client per socket at a time); the optional human monitor.
-void add_control(PlanContext& ctx)
+void add_control(CommandContext& ctx)
 {
     const auto& paths = ctx.input.paths;
     auto socket = [&](const char* id, const std::string& path, const char* mode) {

@@ -14,7 +14,7 @@ bool contains(const std::vector<std::string>& list, std::string_view item)
 
 }  // namespace
 
-std::vector<std::string> hyperv_left_out(const PlanContext& ctx)
+std::vector<std::string> hyperv_left_out(const CommandContext& ctx)
 {
     auto out = ctx.input.accel.hyperv_left_out;
     // qemu 7.2 refuses hv_vpindex without KVM ("kernel doesn't allow setting HyperV
@@ -24,7 +24,7 @@ std::vector<std::string> hyperv_left_out(const PlanContext& ctx)
     return hostcaps::with_dependents(out);
 }
 
-void add_cpu(PlanContext& ctx)
+void add_cpu(CommandContext& ctx)
 {
     const auto& cpu = ctx.spec.system.cpu;
     // "host" only exists under KVM; "max" is every feature the accelerator offers, under both.

@@ -6,7 +6,7 @@ namespace ezkvm::qemu {
 namespace {
 
 // A password file given directly, or a systemd credential of the unit.
-std::string password_path(PlanContext& ctx, const std::string& file, const std::string& credential)
+std::string password_path(CommandContext& ctx, const std::string& file, const std::string& credential)
 {
     if (!file.empty()) {
         ctx.uses(file);
@@ -18,12 +18,12 @@ std::string password_path(PlanContext& ctx, const std::string& file, const std::
 }
 
 // qemu reads the password from a secret object; the option names its id.
-void add_secret(PlanContext& ctx, const char* id, const std::string& file)
+void add_secret(CommandContext& ctx, const char* id, const std::string& file)
 {
     ctx.args.add("-object", Opts("secret").set("id", id).set("file", file));
 }
 
-void add_local_display(PlanContext& ctx)
+void add_local_display(CommandContext& ctx)
 {
     const auto& display = ctx.spec.display;
     const auto& spice = ctx.spec.spice;
@@ -44,7 +44,7 @@ void add_local_display(PlanContext& ctx)
     }
 }
 
-void add_spice(PlanContext& ctx)
+void add_spice(CommandContext& ctx)
 {
     const auto& spice = ctx.spec.spice;
     Opts opts;
@@ -70,7 +70,7 @@ void add_spice(PlanContext& ctx)
     ctx.args.add("-spice", opts);
 }
 
-void add_vnc(PlanContext& ctx)
+void add_vnc(CommandContext& ctx)
 {
     const auto& vnc = ctx.spec.vnc;
     std::string where;
@@ -94,7 +94,7 @@ void add_vnc(PlanContext& ctx)
 }
 
 // Shared memory the guest's looking-glass host writes frames into.
-void add_looking_glass(PlanContext& ctx)
+void add_looking_glass(CommandContext& ctx)
 {
     const auto& lg = ctx.spec.display.looking_glass;
     ctx.args.add("-object", Opts("memory-backend-file")
@@ -110,7 +110,7 @@ void add_looking_glass(PlanContext& ctx)
 
 }  // namespace
 
-void add_display(PlanContext& ctx)
+void add_display(CommandContext& ctx)
 {
     add_local_display(ctx);
     if (ctx.spec.spice.enabled)

@@ -3,7 +3,7 @@
 namespace ezkvm::qemu {
 namespace {
 
-void add_ovmf(PlanContext& ctx)
+void add_ovmf(CommandContext& ctx)
 {
     const auto& fw = ctx.input.firmware;
     if (!fw || fw->code.empty()) {
@@ -37,7 +37,7 @@ void add_ovmf(PlanContext& ctx)
 
 }  // namespace
 
-void add_firmware(PlanContext& ctx)
+void add_firmware(CommandContext& ctx)
 {
     if (ctx.spec.system.bios.type == config::FirmwareType::Ovmf) {
         add_ovmf(ctx);

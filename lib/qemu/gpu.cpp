@@ -29,7 +29,7 @@ bool display_provides_gl(const config::VmSpec& spec)
 
 }  // namespace
 
-void add_gpu(PlanContext& ctx)
+void add_gpu(CommandContext& ctx)
 {
     const auto& gpu = ctx.spec.gpu;
     if (gpu.type == config::GpuType::Passthrough) {

@@ -64,7 +64,7 @@ std::string derived_serial(std::string_view vm, std::string_view file)
     return fmt::format("ez{:016x}", fnv1a64(fmt::format("{}/serial/{}", vm, file)));
 }
 
-void add_identity(PlanContext& ctx)
+void add_identity(CommandContext& ctx)
 {
     const auto& name = ctx.spec.general.name;
     const auto& uuid = ctx.spec.system.bios.uuid;

@@ -2,7 +2,7 @@
 
 namespace ezkvm::qemu {
 
-void add_kernel(PlanContext& ctx)
+void add_kernel(CommandContext& ctx)
 {
     const auto& kernel = ctx.spec.system.kernel;
     if (kernel.image.empty())

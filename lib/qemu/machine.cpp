@@ -2,7 +2,7 @@
 
 namespace ezkvm::qemu {
 
-std::vector<std::string> accelerators(const PlanContext& ctx)
+std::vector<std::string> accelerators(const CommandContext& ctx)
 {
     if (!ctx.input.accel.accelerators.empty())
         return ctx.input.accel.accelerators;
@@ -14,7 +14,7 @@ std::vector<std::string> accelerators(const PlanContext& ctx)
     return {};
 }
 
-void add_machine(PlanContext& ctx)
+void add_machine(CommandContext& ctx)
 {
     Opts machine(firmware::machine_type(ctx.spec.system.chipset));
     if (needs_smm(ctx))

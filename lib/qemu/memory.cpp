@@ -4,13 +4,22 @@
 
 namespace ezkvm::qemu {
 
-void add_memory(PlanContext& ctx)
+void add_memory(CommandContext& ctx)
 {
     ctx.args.add("-m", std::to_string(ctx.spec.system.memory.mib));
     if (ctx.spec.system.rtc == config::Rtc::LocalTime)
         ctx.args.add("-rtc", Opts().set("base", "localtime").set("driftfix", "slew"));
     else
         ctx.args.add("-rtc", Opts().set("base", "utc"));
+}
+
+void add_balloon(CommandContext& ctx)
+{
+    if (!ctx.spec.system.memory.balloon)
+        return;
+    Opts balloon("virtio-balloon-pci");
+    balloon.set("id", "balloon");
+    ctx.args.add("-device", place(balloon, ctx.pci.next_slot()));
 }
 
 }  // namespace ezkvm::qemu

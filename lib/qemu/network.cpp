@@ -14,7 +14,7 @@ Opts tap(const std::string& id, const std::string& ifname)
 }
 
 // The -netdev for NIC `index`; nullopt when the type cannot be set up.
-std::optional<Opts> netdev(PlanContext& ctx, const config::Nic& nic, unsigned index)
+std::optional<Opts> netdev(CommandContext& ctx, const config::Nic& nic, unsigned index)
 {
     const std::string id = fmt::format("net{}", index);
     switch (nic.type) {
@@ -48,7 +48,7 @@ std::optional<Opts> netdev(PlanContext& ctx, const config::Nic& nic, unsigned in
 
 }  // namespace
 
-void add_network(PlanContext& ctx)
+void add_network(CommandContext& ctx)
 {
     const auto& nics = ctx.spec.network;
     for (size_t i = 0; i < nics.size(); ++i) {

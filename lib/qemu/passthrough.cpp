@@ -31,7 +31,7 @@ std::vector<PassthroughGroup> passthrough_groups(const config::VmSpec& spec)
     return groups;
 }
 
-RootPort add_root_port(PlanContext& ctx)
+RootPort add_root_port(CommandContext& ctx)
 {
     RootPort port = ctx.pci.next_root_port();
     Opts opts("pcie-root-port");
@@ -41,7 +41,7 @@ RootPort add_root_port(PlanContext& ctx)
     return port;
 }
 
-void add_passthrough_group(PlanContext& ctx, const PassthroughGroup& group)
+void add_passthrough_group(CommandContext& ctx, const PassthroughGroup& group)
 {
     const auto& first = *group.functions.front().function;
     if (first.vm_function != 0) {
@@ -72,7 +72,7 @@ void add_passthrough_group(PlanContext& ctx, const PassthroughGroup& group)
     }
 }
 
-void add_host_pci(PlanContext& ctx)
+void add_host_pci(CommandContext& ctx)
 {
     for (const auto& group : passthrough_groups(ctx.spec))
         if (!group.has_gpu_function)

@@ -13,7 +13,7 @@
 
 namespace ezkvm::qemu {
 
-struct PlanContext;
+struct CommandContext;
 
 struct PassthroughGroup {
     std::vector<config::PassthroughFunction> functions;  // ordered by guest function number
@@ -23,6 +23,6 @@ struct PassthroughGroup {
 std::vector<PassthroughGroup> passthrough_groups(const config::VmSpec& spec);
 
 // Behind its own root port on q35, directly in a root-bus slot on i440fx.
-void add_passthrough_group(PlanContext& ctx, const PassthroughGroup& group);
+void add_passthrough_group(CommandContext& ctx, const PassthroughGroup& group);
 
 }  // namespace ezkvm::qemu

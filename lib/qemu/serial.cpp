@@ -3,7 +3,7 @@
 namespace ezkvm::qemu {
 
 // The serial console on a socket (`ezkvm console`), for `ezkvm run` also logged to a file.
-void add_serial(PlanContext& ctx)
+void add_serial(CommandContext& ctx)
 {
     if (!ctx.spec.serial)
         return;
@@ -17,7 +17,7 @@ void add_serial(PlanContext& ctx)
 }
 
 // Appended last and verbatim: the user's escape hatch (the parser warns about it).
-void add_extra_args(PlanContext& ctx)
+void add_extra_args(CommandContext& ctx)
 {
     for (const auto& arg : ctx.spec.extra_args)
         ctx.args.add(arg);

@@ -46,7 +46,7 @@ struct StorageState {
 };
 
 // -drive file=..,if=none: the host side; returns its id for the device.
-std::string add_backend(PlanContext& ctx, StorageState& state, const config::Drive& drive)
+std::string add_backend(CommandContext& ctx, StorageState& state, const config::Drive& drive)
 {
     const std::string id = fmt::format("drive{}", state.drives++);
     const bool cd = is_cd(drive.model);
@@ -102,7 +102,7 @@ ScsiKind scsi_kind(ControllerModel model)
     return {"virtio-scsi-pci", 256};
 }
 
-void add_scsi_group(PlanContext& ctx, StorageState& state, const config::StorageGroup& group)
+void add_scsi_group(CommandContext& ctx, StorageState& state, const config::StorageGroup& group)
 {
     const ScsiKind kind = scsi_kind(*group.controller);
     const std::string id = fmt::format("scsi{}", state.scsi_controllers++);
@@ -125,7 +125,7 @@ void add_scsi_group(PlanContext& ctx, StorageState& state, const config::Storage
 
 constexpr unsigned kAhciPorts = 6;
 
-void add_sata_group(PlanContext& ctx, StorageState& state, const config::StorageGroup& group)
+void add_sata_group(CommandContext& ctx, StorageState& state, const config::StorageGroup& group)
 {
     const std::string id = fmt::format("sata{}", state.sata_controllers++);
     if (group.drives.size() > kAhciPorts)
@@ -145,7 +145,7 @@ void add_sata_group(PlanContext& ctx, StorageState& state, const config::Storage
     }
 }
 
-void add_ide_drive(PlanContext& ctx, StorageState& state, const config::Drive& drive)
+void add_ide_drive(CommandContext& ctx, StorageState& state, const config::Drive& drive)
 {
     const std::string backend = add_backend(ctx, state, drive);
     auto dev = state.ide.next(Opts(is_cd(drive.model) ? "ide-cd" : "ide-hd"));
@@ -160,7 +160,7 @@ void add_ide_drive(PlanContext& ctx, StorageState& state, const config::Drive& d
 }
 
 // Drives of a group without controller: each attaches by its own model.
-void add_standalone_drive(PlanContext& ctx, StorageState& state, const config::Drive& drive)
+void add_standalone_drive(CommandContext& ctx, StorageState& state, const config::Drive& drive)
 {
     switch (drive.model) {
     case DriveModel::VirtioBlk: {
@@ -193,7 +193,7 @@ void add_standalone_drive(PlanContext& ctx, StorageState& state, const config::D
 
 }  // namespace
 
-void add_storage(PlanContext& ctx)
+void add_storage(CommandContext& ctx)
 {
     StorageState state{0, 0, 0, ChipsetIde(ctx.q35())};
     for (const auto& group : ctx.spec.storage) {

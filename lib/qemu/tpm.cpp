@@ -3,7 +3,7 @@
 namespace ezkvm::qemu {
 
 // qemu talks to swtpm (its own unit) over the socket; the TPM state is swtpm's.
-void add_tpm(PlanContext& ctx)
+void add_tpm(CommandContext& ctx)
 {
     const auto& tpm = ctx.spec.system.tpm;
     if (tpm.type != config::TpmType::Swtpm)

@@ -59,7 +59,7 @@ Opts host_device(const config::UsbHostDevice& dev)
 }
 
 // Each guest port holds one device, and a port with a hub holds nothing else.
-void check_ports(PlanContext& ctx, const std::vector<std::string>& hubs)
+void check_ports(CommandContext& ctx, const std::vector<std::string>& hubs)
 {
     const auto& devices = ctx.spec.host.usb;
     for (size_t i = 0; i < devices.size(); ++i) {
@@ -83,7 +83,7 @@ void check_ports(PlanContext& ctx, const std::vector<std::string>& hubs)
 
 }  // namespace
 
-void add_usb(PlanContext& ctx)
+void add_usb(CommandContext& ctx)
 {
     const auto& usb = ctx.spec.usb;
     const auto& devices = ctx.spec.host.usb;

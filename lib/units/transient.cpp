@@ -110,7 +110,7 @@ std::string transient_unit_name(const std::string& vm)
     return "ezkvm-transient@" + vm + ".service";
 }
 
-std::optional<TransientUnit> transient_vm_unit(const config::LoadedVm& vm, const qemu::Plan& plan,
+std::optional<TransientUnit> transient_vm_unit(const config::LoadedVm& vm, const qemu::Command& plan,
                                                const std::string& file, const std::string& helper,
                                                Diagnostics& diags)
 {

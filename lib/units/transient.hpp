@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "config/resolve.hpp"
-#include "qemu/plan.hpp"
+#include "qemu/command.hpp"
 #include "base/diagnostic.hpp"
 
 namespace ezkvm::units {
@@ -47,7 +47,7 @@ struct TransientUnit {
 // EZKVM_VM_FILE= naming the file (an absolute path) so the helper finds it.
 // nullopt (with an error in diags) for what a transient unit cannot run: a
 // software TPM needs the swtpm units the generator writes.
-std::optional<TransientUnit> transient_vm_unit(const config::LoadedVm& vm, const qemu::Plan& plan,
+std::optional<TransientUnit> transient_vm_unit(const config::LoadedVm& vm, const qemu::Command& plan,
                                                const std::string& file, const std::string& helper,
                                                Diagnostics& diags);
 

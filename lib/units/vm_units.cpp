@@ -92,7 +92,7 @@ bool written_by_qemu(const config::VmSpec& spec, const VmPaths& paths, const std
     return is_device_path(path);  // render node, looking-glass memory
 }
 
-void add_vm_access(UnitFile& unit, const config::VmSpec& spec, const qemu::Plan& plan, const VmPaths& paths)
+void add_vm_access(UnitFile& unit, const config::VmSpec& spec, const qemu::Command& plan, const VmPaths& paths)
 {
     FileAccess access({paths.runtime_dir, paths.state_dir});
     const std::string tpm_disk = spec.system.tpm.disk.empty() ? "" : normalize_path(spec.system.tpm.disk);
@@ -128,7 +128,7 @@ std::vector<std::string> paused(std::vector<std::string> argv)
     return argv;
 }
 
-GeneratedFile vm_dropin(const config::LoadedVm& vm, const qemu::Plan& plan, const VmPaths& paths,
+GeneratedFile vm_dropin(const config::LoadedVm& vm, const qemu::Command& plan, const VmPaths& paths,
                         const UnitSettings& settings)
 {
     const auto& spec = vm.spec;
@@ -241,7 +241,7 @@ std::string swtpm_socket_name(const std::string& vm)
     return "ezkvm-swtpm@" + vm + ".socket";
 }
 
-std::vector<std::string> vm_exec_start(const qemu::Plan& plan, const std::string& helper)
+std::vector<std::string> vm_exec_start(const qemu::Command& plan, const std::string& helper)
 {
     if (plan.macvtaps.empty())
         return paused(plan.argv);
@@ -258,7 +258,7 @@ unsigned vm_stop_timeout_seconds(const config::VmSpec& spec)
     return spec.general.stop_timeout + stop_grace_seconds;
 }
 
-std::vector<std::string> vm_mount_paths(const qemu::Plan& plan)
+std::vector<std::string> vm_mount_paths(const qemu::Command& plan)
 {
     std::vector<std::string> mounts;
     for (const auto& path : plan.host_paths)
@@ -285,7 +285,7 @@ std::vector<std::string> vm_credentials(const config::VmSpec& spec)
     return credentials;
 }
 
-std::vector<GeneratedFile> vm_unit_files(const config::LoadedVm& vm, const qemu::Plan& plan, const VmPaths& paths,
+std::vector<GeneratedFile> vm_unit_files(const config::LoadedVm& vm, const qemu::Command& plan, const VmPaths& paths,
                                          const UnitSettings& settings)
 {
     std::vector<GeneratedFile> files{vm_dropin(vm, plan, paths, settings)};

@@ -57,12 +57,12 @@ TEST_CASE("runtime paths with commas are escaped too, raw options are not")
     auto spec = test::base_spec();
     spec.system.kernel.image = "/boot/vmlinuz,x";
     spec.system.kernel.cmdline = "console=ttyS0,115200 quiet";
-    PlanInput input;
+    CommandInput input;
     input.spec = &spec;
     input.paths = VmPaths{"/run/a,b", "/var/lib/a,b", "/run/credentials/x"};
     input.firmware = test::fake_ovmf();
     Diagnostics diags;
-    const auto plan = build_plan(input, diags);
+    const auto plan = build_command(input, diags);
     const auto qmp = test::parse(test::values(plan.argv, "-chardev").at(0));
     CHECK(qmp.get("path") == "/run/a,b/qmp.sock");
     // -kernel and -append take their value verbatim.

@@ -98,7 +98,7 @@ TEST_CASE("OVMF: read-only code, vars in the state directory or the given store"
     CHECK(drives[1] == "if=pflash,unit=1,format=raw,file=/var/lib/ezkvm/fw/efivars.fd");
     CHECK(test::has(b.argv(), "-machine", "q35"));
     CHECK(test::values(b.argv(), "-global").empty());
-    CHECK(b.plan.host_paths == std::vector<std::string>{"/usr/share/OVMF/OVMF_CODE_4M.fd",
+    CHECK(b.command.host_paths == std::vector<std::string>{"/usr/share/OVMF/OVMF_CODE_4M.fd",
                                                         "/var/lib/ezkvm/fw/efivars.fd"});
 
     // A block device as the store is limited to the firmware's store size.
@@ -165,7 +165,7 @@ TEST_CASE("TPM: CRB for TPM 2.0 on q35, TIS otherwise")
     CHECK(test::devices(b.argv(), "tpm-tis").size() == 1);
     CHECK(test::devices(b.argv(), "tpm-crb").empty());
     CHECK(test::has(b.argv(), "-chardev", "socket,id=tpm-chr,path=/run/old/swtpm-sock"));
-    CHECK(std::count(b.plan.host_paths.begin(), b.plan.host_paths.end(), "/dev/vm1/t-tpm") == 1);
+    CHECK(std::count(b.command.host_paths.begin(), b.command.host_paths.end(), "/dev/vm1/t-tpm") == 1);
 
     spec.system.tpm.type = config::TpmType::None;
     CHECK(test::values(test::build(spec).argv(), "-tpmdev").empty());
@@ -199,13 +199,13 @@ TEST_CASE("control sockets, serial console, kernel boot, applesmc, extra args")
     CHECK(argv.back() == "pci-testdev");
 
     // `ezkvm run` keeps a copy of the console in the runtime directory.
-    PlanInput run_input;
+    CommandInput run_input;
     run_input.spec = &spec;
     run_input.paths = VmPaths{"/run/ezkvm/c", "/var/lib/ezkvm/c", "/run/credentials/ezkvm@c.service"};
     run_input.firmware = test::fake_ovmf();
     run_input.console_logfile = true;
     Diagnostics run_diags;
-    CHECK(test::has(build_plan(run_input, run_diags).argv, "-chardev",
+    CHECK(test::has(build_command(run_input, run_diags).argv, "-chardev",
                     "socket,id=serial0,path=/run/ezkvm/c/console.sock,server=on,wait=off,"
                     "logfile=/run/ezkvm/c/console.log"));
 

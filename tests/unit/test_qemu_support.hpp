@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "qemu/drive_format.hpp"
-#include "qemu/plan.hpp"
+#include "qemu/command.hpp"
 
 namespace ezkvm::qemu::test {
 
@@ -31,15 +31,15 @@ inline config::VmSpec base_spec(const std::string& name = "testvm")
 }
 
 struct Built {
-    Plan plan;
+    Command command;
     Diagnostics diags;
-    const std::vector<std::string>& argv() const { return plan.argv; }
+    const std::vector<std::string>& argv() const { return command.argv; }
 };
 
 inline Built build(const config::VmSpec& spec, std::optional<firmware::Firmware> fw = fake_ovmf(),
                    FormatProbe probe = {}, AccelChoice accel = {})
 {
-    PlanInput input;
+    CommandInput input;
     input.accel = std::move(accel);
     input.spec = &spec;
     input.paths = VmPaths{"/run/ezkvm/" + spec.general.name, "/var/lib/ezkvm/" + spec.general.name,
@@ -47,7 +47,7 @@ inline Built build(const config::VmSpec& spec, std::optional<firmware::Firmware>
     input.firmware = std::move(fw);
     input.probe_format = std::move(probe);
     Built b;
-    b.plan = build_plan(input, b.diags);
+    b.command = build_command(input, b.diags);
     return b;
 }
 

@@ -91,7 +91,7 @@ network:
 TEST_CASE("drop-ins for a VM with a TPM, disks, bridges and autostart")
 {
     const auto vm = loaded("web", web_yaml);
-    qemu::Plan plan;
+    qemu::Command plan;
     plan.argv = {"/usr/bin/qemu-system-x86_64", "-name", "guest=web", "-drive", "file=/srv/vms/web-data.qcow2"};
     plan.host_paths = {"/dev/vm1/web-root", "/srv/vms/web-data.qcow2", "/srv/iso/debian.iso"};
     const auto files = vm_unit_files(vm, plan, system_paths("web"), system_settings());
@@ -158,7 +158,7 @@ TEST_CASE("a VM without TPM or autostart gets only its service drop-in")
 TEST_CASE("a VM with macvtap NICs starts qemu through the helper that opens them")
 {
     const auto vm = loaded("mv", "network: [ { type: macvtap, parent: eth0 } ]\n");
-    qemu::Plan plan{{"/usr/bin/qemu-system-x86_64", "-netdev", "tap,id=net0,fd=3"}, {}, {"ezm0", "ezm2"}};
+    qemu::Command plan{{"/usr/bin/qemu-system-x86_64", "-netdev", "tap,id=net0,fd=3"}, {}, {"ezm0", "ezm2"}};
     auto settings = system_settings();
     settings.helper_binary = "/usr/libexec/ezkvm/ezkvm-helper";
     const auto files = vm_unit_files(vm, plan, system_paths("mv"), settings);
@@ -176,7 +176,7 @@ system:
   bios: { type: seabios }
   tpm: { type: swtpm, version: "1.2", disk: /dev/vm1/tpm-state, socket: /run/vms/tpm.sock }
 )");
-    qemu::Plan plan{{"/usr/bin/qemu-system-x86_64"}, {"/dev/vm1/tpm-state"}, {}, "none"};
+    qemu::Command plan{{"/usr/bin/qemu-system-x86_64"}, {"/dev/vm1/tpm-state"}, {}, "none"};
     const auto files = vm_unit_files(vm, plan, system_paths("tpm"), system_settings());
 
     const std::string& service = file_named(files, "ezkvm@tpm.service.d/50-ezkvm.conf").content;
@@ -219,7 +219,7 @@ TEST_CASE("user VMs: no User=, no sandbox changes, links in default.target.wants
     settings.unit_dir = "/usr/lib/systemd/user";
     const VmPaths paths{"/run/user/1000/ezkvm/desk", "/home/u/.local/state/ezkvm/desk",
                         "/run/user/1000/credentials"};
-    qemu::Plan plan{{"/usr/bin/qemu-system-x86_64"}, {"/dev/vm1/web-root", "/srv/vms/web-data.qcow2"}, {}, "none"};
+    qemu::Command plan{{"/usr/bin/qemu-system-x86_64"}, {"/dev/vm1/web-root", "/srv/vms/web-data.qcow2"}, {}, "none"};
     const auto files = vm_unit_files(vm, plan, paths, settings);
 
     const std::string& service = file_named(files, "ezkvm@desk.service.d/50-ezkvm.conf").content;
@@ -250,7 +250,7 @@ host:
 spice: { path: /srv/spice/gpu.sock, gl: yes }
 vnc: { port: 5901, addr: 0.0.0.0, password_credential: vnc-pw }
 )");
-    qemu::Plan plan{{"/usr/bin/qemu-system-x86_64"}, {"/home/alice/vms/gpu.qcow2", "/dev/sr0"}, {}, "none"};
+    qemu::Command plan{{"/usr/bin/qemu-system-x86_64"}, {"/home/alice/vms/gpu.qcow2", "/dev/sr0"}, {}, "none"};
     const auto files = vm_unit_files(vm, plan, system_paths("gpu"), system_settings());
     const std::string& service = files.at(0).content;
     const std::string service_part = service.substr(service.find("[Service]"));
@@ -284,7 +284,7 @@ storage:
   - { type: virtio-blk, file: "/srv/my vms/%i $HOME \"x\" \\" }
 )");
     const std::string disk = "/srv/my vms/%i $HOME \"x\" \\";
-    qemu::Plan plan{{"/usr/bin/qemu-system-x86_64", "-drive", "file=" + disk + ",format=raw"}, {disk}, {}};
+    qemu::Command plan{{"/usr/bin/qemu-system-x86_64", "-drive", "file=" + disk + ",format=raw"}, {disk}, {}};
     const auto files = vm_unit_files(vm, plan, system_paths("evil"), system_settings());
     REQUIRE(files.size() == 1);
     const std::string& text = files[0].content;

@@ -1,8 +1,8 @@
 #pragma once
-// The one translation from a VmSpec to qemu's command line. Pure: everything
-// it needs from the host comes in through PlanInput (the chosen firmware, the
-// VM's paths, a probe for disk image formats). The generator, `ezkvm show`,
-// `ezkvm run` and transient user units all call build_plan().
+// The one translation from a VmSpec to qemu's command line, the largest part
+// of a VM's plan. Pure: everything it needs from the host comes in through
+// CommandInput (the chosen firmware, the VM's paths, a probe for disk image
+// formats). The planner (lib/planner) calls build_command().
 #include <functional>
 #include <optional>
 #include <string>
@@ -25,7 +25,7 @@ struct AccelChoice {
     std::vector<std::string> hyperv_left_out;   // enlightenments this host cannot give
 };
 
-struct PlanInput {
+struct CommandInput {
     const config::VmSpec* spec = nullptr;
     VmPaths paths;
     std::optional<firmware::Firmware> firmware;   // required for OVMF; SeaBIOS may be nullopt
@@ -39,7 +39,7 @@ struct PlanInput {
     std::function<std::optional<config::DriveFormat>(const std::string& path)> probe_format;
 };
 
-struct Plan {
+struct Command {
     std::vector<std::string> argv;  // argv[0] is the qemu binary
     // Files and devices the VM reads or writes (disks, vars store, TPM state,
     // kernel, looking-glass memory): for RequiresMountsFor=/DeviceAllow= later.
@@ -56,6 +56,6 @@ constexpr int first_macvtap_fd = 3;
 
 // Errors (e.g. PCI slot collisions, devices that do not fit the chipset) go to diags; argv is
 // only meaningful when no error was added.
-Plan build_plan(const PlanInput& input, Diagnostics& diags);
+Command build_command(const CommandInput& input, Diagnostics& diags);
 
 }  // namespace ezkvm::qemu

@@ -1,4 +1,4 @@
-#include "qemu/plan.hpp"
+#include "qemu/command.hpp"
 
 #include <algorithm>
 
@@ -6,18 +6,18 @@
 
 namespace ezkvm::qemu {
 
-PlanContext::PlanContext(const PlanInput& in, Diagnostics& d)
+CommandContext::CommandContext(const CommandInput& in, Diagnostics& d)
     : input(in), spec(*in.spec), diags(d), pci(in.spec->system.chipset.type)
 {
 }
 
-void PlanContext::uses(const std::string& path)
+void CommandContext::uses(const std::string& path)
 {
     if (std::find(host_paths.begin(), host_paths.end(), path) == host_paths.end())
         host_paths.push_back(path);
 }
 
-bool needs_smm(const PlanContext& ctx)
+bool needs_smm(const CommandContext& ctx)
 {
     if (ctx.spec.system.bios.type != config::FirmwareType::Ovmf)
         return false;
@@ -27,7 +27,7 @@ bool needs_smm(const PlanContext& ctx)
 namespace {
 
 // The fixed order of the command line; PCI slots are handed out in this order too.
-constexpr void (*kSections[])(PlanContext&) = {
+constexpr void (*kSections[])(CommandContext&) = {
     add_identity, add_machine, add_control, add_firmware, add_cpu,     add_memory,  add_kernel,
     add_gpu,      add_display, add_audio,   add_usb,      add_storage, add_network, add_host_pci,
     add_tpm,      add_applesmc, add_balloon, add_channels, add_serial,  add_extra_args,
@@ -35,14 +35,14 @@ constexpr void (*kSections[])(PlanContext&) = {
 
 }  // namespace
 
-Plan build_plan(const PlanInput& input, Diagnostics& diags)
+Command build_command(const CommandInput& input, Diagnostics& diags)
 {
-    PlanContext ctx(input, diags);
+    CommandContext ctx(input, diags);
     ctx.args.add(input.qemu_binary);
     for (auto section : kSections)
         section(ctx);
     ctx.pci.report(diags);
-    return Plan{std::move(ctx.args.items), std::move(ctx.host_paths), std::move(ctx.macvtaps), input.host_fingerprint};
+    return Command{std::move(ctx.args.items), std::move(ctx.host_paths), std::move(ctx.macvtaps), input.host_fingerprint};
 }
 
 }  // namespace ezkvm::qemu
