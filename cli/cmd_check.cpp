@@ -5,7 +5,7 @@
 
 #include "cli/command.hpp"
 #include "cli/host_capabilities.hpp"
-#include "cli/report.hpp"
+#include "cli/print_diagnostics.hpp"
 #include "config/resolve.hpp"
 #include "units/settings.hpp"
 #include "checks/device_conflicts.hpp"

@@ -10,7 +10,7 @@
 
 #include "bus/manager.hpp"
 #include "cli/command.hpp"
-#include "cli/systemd_unit.hpp"
+#include "cli/unit_jobs.hpp"
 #include "config/resolve.hpp"
 #include "units/transient.hpp"
 #include "units/vm_units.hpp"

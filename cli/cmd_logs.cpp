@@ -10,7 +10,7 @@
 
 #include "cli/access.hpp"
 #include "cli/command.hpp"
-#include "cli/systemd_unit.hpp"
+#include "cli/unit_jobs.hpp"
 #include "cli/vm_target.hpp"
 #include "units/transient.hpp"
 #include "units/vm_units.hpp"

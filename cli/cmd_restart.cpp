@@ -5,7 +5,7 @@
 
 #include "bus/manager.hpp"
 #include "cli/command.hpp"
-#include "cli/systemd_unit.hpp"
+#include "cli/unit_jobs.hpp"
 #include "cli/vm_target.hpp"
 #include "units/vm_units.hpp"
 

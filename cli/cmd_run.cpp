@@ -7,7 +7,7 @@
 
 #include "cli/command.hpp"
 #include "cli/host_capabilities.hpp"
-#include "cli/report.hpp"
+#include "cli/print_diagnostics.hpp"
 #include "config/resolve.hpp"
 #include "net/host_network.hpp"
 #include "net/interfaces.hpp"

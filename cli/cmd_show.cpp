@@ -7,7 +7,7 @@
 
 #include "cli/command.hpp"
 #include "cli/host_capabilities.hpp"
-#include "cli/report.hpp"
+#include "cli/print_diagnostics.hpp"
 #include "config/emit.hpp"
 #include "config/resolve.hpp"
 #include "units/generate.hpp"

@@ -17,7 +17,7 @@
 #include "cli/access.hpp"
 #include "cli/command.hpp"
 #include "config/resolve.hpp"
-#include "cli/systemd_unit.hpp"
+#include "cli/unit_jobs.hpp"
 #include "cli/vm_target.hpp"
 #include "runtime/qmp.hpp"
 #include "units/vm_units.hpp"

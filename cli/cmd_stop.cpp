@@ -15,7 +15,7 @@
 
 #include "bus/manager.hpp"
 #include "cli/command.hpp"
-#include "cli/systemd_unit.hpp"
+#include "cli/unit_jobs.hpp"
 #include "cli/vm_target.hpp"
 #include "config/resolve.hpp"
 

@@ -17,7 +17,7 @@
 #include <fmt/format.h>
 
 #include "cli/access.hpp"
-#include "cli/report.hpp"
+#include "cli/print_diagnostics.hpp"
 #include "cli/vm_target.hpp"
 #include "config/resolve.hpp"
 #include "runtime/qmp.hpp"

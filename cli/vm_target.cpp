@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "config/parse.hpp"
-#include "cli/report.hpp"
+#include "cli/print_diagnostics.hpp"
 #include "config/resolve.hpp"
 #include "runtime/vm_socket.hpp"
 #include "base/suggest.hpp"

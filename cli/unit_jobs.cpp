@@ -1,4 +1,4 @@
-#include "cli/systemd_unit.hpp"
+#include "cli/unit_jobs.hpp"
 
 #include <chrono>
 #include <iostream>
@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 
 #include "bus/journal.hpp"
-#include "cli/report.hpp"
+#include "cli/print_diagnostics.hpp"
 #include "config/resolve.hpp"
 #include "units/transient.hpp"
 #include "units/vm_units.hpp"

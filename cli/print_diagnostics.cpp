@@ -1,4 +1,4 @@
-#include "cli/report.hpp"
+#include "cli/print_diagnostics.hpp"
 
 namespace ezkvm::cli {
 
