@@ -126,7 +126,7 @@ int run_vm(const RunOptions& opts, const GlobalOptions& global)
     auto vm = config::load_vm(opts.vm, env, diags);
     if (vm && !diags.has_errors())
         checks::check_host(*vm, env, HostProblems::Errors, diags);
-    std::optional<qemu::Command> plan;
+    std::optional<planner::Plan> plan;
     if (vm && !diags.has_errors())
         plan = planner::plan_vm(*vm, env,
                            {.console_log = planner::ConsoleLog::File,
@@ -143,14 +143,14 @@ int run_vm(const RunOptions& opts, const GlobalOptions& global)
 
     // From here on Ctrl-C and SIGTERM are events: they stop the VM gracefully once it runs.
     runtime::StopSignals signals;
-    const VmPaths paths = vm_paths(vm->name, env.scope);
+    const VmPaths& paths = plan->paths;
     Diagnostics claim_diags;
     auto claim = runtime::RuntimeClaim::acquire(vm->name, paths, Owner::current(), claim_diags);
     if (!claim) {
         print_diagnostics(std::cerr, claim_diags);
         return exit_errors;
     }
-    const int code = run_claimed(*vm, env, *plan, paths, opts, signals);
+    const int code = run_claimed(*vm, env, plan->command, paths, opts, signals);
     claim->remove_runtime_files();
     return code;
 }

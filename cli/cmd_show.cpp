@@ -81,18 +81,19 @@ Action setup_show(CLI::App& app, const GlobalOptions& global)
         }
         if (vm && opts->units && !diags.has_errors())
             return print_units(*vm, env, global.scope(), diags);
-        std::optional<qemu::Command> plan;
+        std::optional<planner::Plan> plan;
         if (vm && !diags.has_errors())
             plan = planner::plan_vm(*vm, env, {.accel = HostProblems::Warnings, .host = host_capabilities(env.scope)},
                                diags);
         print_diagnostics(std::cerr, diags);
         if (!plan || diags.has_errors())
             return exit_errors;
-        print_argv(plan->argv, *opts);
-        for (size_t k = 0; k < plan->macvtaps.size(); ++k)
+        const auto& command = plan->command;
+        print_argv(command.argv, *opts);
+        for (size_t k = 0; k < command.macvtaps.size(); ++k)
             std::cerr << fmt::format("ezkvm: fd {} is the device of macvtap {}, which ezkvm makes and opens for "
                                      "qemu (ezkvm-helper with-macvtaps in the unit, or ezkvm run)\n",
-                                     qemu::first_macvtap_fd + static_cast<int>(k), plan->macvtaps[k]);
+                                     qemu::first_macvtap_fd + static_cast<int>(k), command.macvtaps[k]);
         return exit_ok;
     };
 }

@@ -27,11 +27,11 @@ struct StartOptions {
     bool print_systemd_run = false;
 };
 
-std::optional<units::TransientUnit> transient_unit(const std::string& file, const GlobalOptions& global)
+std::optional<bus::TransientUnit> transient_unit(const std::string& file, const GlobalOptions& global)
 {
     const auto env = config::Environment::from_process(global.scope());
     Diagnostics diags;
-    std::optional<units::TransientUnit> unit;
+    std::optional<bus::TransientUnit> unit;
     if (auto vm = config::load_vm(file, env, diags); vm && !diags.has_errors()) {
         const planner::PlanOptions options{.host = host_capabilities(env.scope)};
         if (auto plan = planner::plan_vm(*vm, env, options, diags); plan && !diags.has_errors()) {

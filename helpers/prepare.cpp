@@ -78,7 +78,7 @@ int prepare(const Invocation& inv)
     checks::check_host(*vm, env, HostProblems::Errors, diags);
     if (inv.scope == Scope::System && !diags.has_errors())
         passthrough_devices_free(*vm, env, diags);
-    std::optional<qemu::Command> plan;
+    std::optional<planner::Plan> plan;
     if (!diags.has_errors()) {
         const auto host = hostcaps::current(inv.scope);
         if (!host.note.empty())
@@ -89,7 +89,7 @@ int prepare(const Invocation& inv)
                            diags);
     }
     if (plan)
-        check_units_current(*plan, inv.scope, diags);
+        check_units_current(plan->command, inv.scope, diags);
     std::optional<Owner> owner;
     if (plan && !diags.has_errors())
         owner = vm_owner(vm->spec, inv.scope, diags);

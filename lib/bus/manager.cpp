@@ -145,7 +145,7 @@ Result<std::string> read_job_path(sd_bus_message* reply)
     return std::string(path);
 }
 
-int append_exec(sd_bus_message* m, const units::ExecCommands& commands)
+int append_exec(sd_bus_message* m, const ExecCommands& commands)
 {
     int r = sd_bus_message_open_container(m, 'a', "(sasb)");
     for (const auto& [argv, ignore_failure] : commands) {
@@ -157,7 +157,7 @@ int append_exec(sd_bus_message* m, const units::ExecCommands& commands)
             r = sd_bus_message_open_container(m, 'a', "s");
         for (const auto& arg : argv)
             if (r >= 0)
-                r = sd_bus_message_append(m, "s", units::literal_dollars(arg).c_str());
+                r = sd_bus_message_append(m, "s", literal_dollars(arg).c_str());
         if (r >= 0)
             r = sd_bus_message_close_container(m);
         if (r >= 0)
@@ -178,16 +178,16 @@ int append_strings(sd_bus_message* m, const std::vector<std::string>& items)
 }
 
 // One (sv) of StartTransientUnit's properties.
-int append_property(sd_bus_message* m, const units::TransientProperty& property)
+int append_property(sd_bus_message* m, const TransientProperty& property)
 {
     struct Visitor {
         sd_bus_message* m;
         int open(const char* sig) { return sd_bus_message_open_container(m, 'v', sig); }
         int operator()(const std::string& v) { return sd_bus_message_append(m, "v", "s", v.c_str()); }
         int operator()(bool v) { return sd_bus_message_append(m, "v", "b", v ? 1 : 0); }
-        int operator()(units::U32 v) { return sd_bus_message_append(m, "v", "u", v.value); }
-        int operator()(units::U64 v) { return sd_bus_message_append(m, "v", "t", v.value); }
-        int operator()(units::I32 v) { return sd_bus_message_append(m, "v", "i", v.value); }
+        int operator()(U32 v) { return sd_bus_message_append(m, "v", "u", v.value); }
+        int operator()(U64 v) { return sd_bus_message_append(m, "v", "t", v.value); }
+        int operator()(I32 v) { return sd_bus_message_append(m, "v", "i", v.value); }
         int operator()(const std::vector<std::string>& v)
         {
             int r = open("as");
@@ -195,7 +195,7 @@ int append_property(sd_bus_message* m, const units::TransientProperty& property)
                 r = append_strings(m, v);
             return r >= 0 ? sd_bus_message_close_container(m) : r;
         }
-        int operator()(const units::FilterList& v)
+        int operator()(const FilterList& v)
         {
             int r = open("(bas)");
             if (r >= 0)
@@ -208,14 +208,14 @@ int append_property(sd_bus_message* m, const units::TransientProperty& property)
                 r = sd_bus_message_close_container(m);
             return r >= 0 ? sd_bus_message_close_container(m) : r;
         }
-        int operator()(const units::ExecCommands& v)
+        int operator()(const ExecCommands& v)
         {
             int r = open("a(sasb)");
             if (r >= 0)
                 r = append_exec(m, v);
             return r >= 0 ? sd_bus_message_close_container(m) : r;
         }
-        int operator()(const units::Credentials& v)
+        int operator()(const Credentials& v)
         {
             int r = open("a(ss)");
             if (r >= 0)
@@ -413,7 +413,7 @@ Result<void> reload(Connection& connection)
     return {};
 }
 
-Result<JobResult> start_transient(Connection& connection, const units::TransientUnit& unit)
+Result<JobResult> start_transient(Connection& connection, const TransientUnit& unit)
 {
     return wait_for_job(connection, unit.name, [&](sd_bus* bus) -> Result<std::string> {
         sd_bus_message* call = nullptr;

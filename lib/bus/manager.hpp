@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "bus/connection.hpp"
-#include "units/transient.hpp"
+#include "bus/transient_unit.hpp"
 
 namespace ezkvm::bus {
 
@@ -83,6 +83,6 @@ Result<void> reset_failed(Connection& bus, const std::string& unit);
 Result<void> reload(Connection& bus);
 
 // StartTransientUnit with mode "fail", waiting for its start job like run_job.
-Result<JobResult> start_transient(Connection& bus, const units::TransientUnit& unit);
+Result<JobResult> start_transient(Connection& bus, const TransientUnit& unit);
 
 }  // namespace ezkvm::bus

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "config/passthrough.hpp"
 #include "firmware/firmware.hpp"
 #include "planner/accel_choice.hpp"
 
@@ -42,7 +43,7 @@ std::optional<config::DriveFormat> probe_image_format(const std::string& real_pa
     return config::DriveFormat::Raw;
 }
 
-std::optional<qemu::Command> plan_vm(const config::LoadedVm& vm, const config::Environment& env,
+std::optional<Plan> plan_vm(const config::LoadedVm& vm, const config::Environment& env,
                                   const PlanOptions& options, Diagnostics& diags)
 {
     qemu::CommandInput input;
@@ -66,10 +67,10 @@ std::optional<qemu::Command> plan_vm(const config::LoadedVm& vm, const config::E
         check_kvm_access(vm, env, input.accel, *options.qemu_user, options.accel, diags);
     input.host_fingerprint = hostcaps::fingerprint(options.host);
     input.probe_format = [&env](const std::string& path) { return probe_image_format(env.real(path)); };
-    auto plan = qemu::build_command(input, diags);
+    auto command = qemu::build_command(input, diags);
     if (diags.error_count() > errors_before)
         return std::nullopt;
-    return plan;
+    return Plan{std::move(command), input.paths, config::passthrough_addresses(vm.spec)};
 }
 
 }  // namespace ezkvm::planner

@@ -6,6 +6,7 @@
 
 #include "config/environment.hpp"
 #include "config/resolve.hpp"
+#include "planner/plan.hpp"
 #include "qemu/command.hpp"
 #include "host/device_open.hpp"
 #include "hostcaps/capabilities.hpp"
@@ -29,7 +30,7 @@ struct PlanOptions {
     std::optional<host::UserIdentity> qemu_user;
 };
 
-std::optional<qemu::Command> plan_vm(const config::LoadedVm& vm, const config::Environment& env,
+std::optional<Plan> plan_vm(const config::LoadedVm& vm, const config::Environment& env,
                                   const PlanOptions& options, Diagnostics& diags);
 
 // Reads the first bytes of `real_path` to tell its image format.

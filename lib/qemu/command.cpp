@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "base/host_path.hpp"
+
 #include "qemu/sections.hpp"
 
 namespace ezkvm::qemu {
@@ -11,10 +13,13 @@ CommandContext::CommandContext(const CommandInput& in, Diagnostics& d)
 {
 }
 
-void CommandContext::uses(const std::string& path)
+void CommandContext::uses(const std::string& path, std::optional<bool> writable, HostPath::User user)
 {
-    if (std::find(host_paths.begin(), host_paths.end(), path) == host_paths.end())
-        host_paths.push_back(path);
+    auto same = [&path](const HostPath& used) { return used.path == path; };
+    if (std::find_if(host_paths.begin(), host_paths.end(), same) != host_paths.end())
+        return;
+    const bool device = is_device_path(path);
+    host_paths.push_back({path, writable.value_or(device), device ? HostPath::Kind::Device : HostPath::Kind::File, user});
 }
 
 bool needs_smm(const CommandContext& ctx)

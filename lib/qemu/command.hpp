@@ -39,11 +39,22 @@ struct CommandInput {
     std::function<std::optional<config::DriveFormat>(const std::string& path)> probe_format;
 };
 
+// A host file or device the VM uses, with how it is opened.
+struct HostPath {
+    enum class Kind { File, Device };  // Device: a node under /dev (not /dev/shm)
+    enum class User { Qemu, Swtpm };   // who opens it (the TPM state is swtpm's)
+    std::string path;                  // as the VM file names it
+    bool writable = false;
+    Kind kind = Kind::File;
+    User user = User::Qemu;
+};
+
 struct Command {
     std::vector<std::string> argv;  // argv[0] is the qemu binary
     // Files and devices the VM reads or writes (disks, vars store, TPM state,
-    // kernel, looking-glass memory): for RequiresMountsFor=/DeviceAllow= later.
-    std::vector<std::string> host_paths;
+    // kernel, looking-glass memory), in first-use order: for RequiresMountsFor=,
+    // DeviceAllow= and ReadWritePaths=.
+    std::vector<HostPath> host_paths;
     // The macvtaps of macvtap NICs, in NIC order: qemu cannot open them by name, so
     // whoever starts it opens macvtap k's /dev/tapN as fd first_macvtap_fd + k.
     std::vector<std::string> macvtaps;

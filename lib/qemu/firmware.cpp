@@ -28,7 +28,7 @@ void add_ovmf(CommandContext& ctx)
     if (!bios.file.empty() && fw->vars_size != 0)
         store.set("size", static_cast<unsigned long long>(fw->vars_size));
     ctx.args.add("-drive", store);
-    ctx.uses(vars);
+    ctx.uses(vars, true);
 
     // Makes the vars flash writable only from SMM, so the guest OS cannot bypass secure boot.
     if (needs_smm(ctx))

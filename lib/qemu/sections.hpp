@@ -3,6 +3,7 @@
 // command line is built, and the sections in the order build_command() runs them. Each section
 // appends its options to `args`, takes PCI slots from `pci` and reports problems
 // to `diags`.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,12 +21,13 @@ struct CommandContext {
     Diagnostics& diags;
     PciAllocator pci;
     Args args;
-    std::vector<std::string> host_paths;
+    std::vector<HostPath> host_paths;
     std::vector<std::string> macvtaps;
 
     bool q35() const { return spec.system.chipset.type == config::Chipset::Q35; }
     // Records a host file or device the VM uses (once, in first-use order).
-    void uses(const std::string& path);
+    // Without `writable`, device nodes are opened read-write and files read-only.
+    void uses(const std::string& path, std::optional<bool> writable = {}, HostPath::User user = HostPath::User::Qemu);
 };
 
 // A PCIe root port on the root bus (q35); returns the port for the device behind it.

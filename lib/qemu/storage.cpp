@@ -64,7 +64,7 @@ std::string add_backend(CommandContext& ctx, StorageState& state, const config::
     if (drive.readonly || cd)
         opts.on("readonly", true);
     ctx.args.add("-drive", opts);
-    ctx.uses(drive.file);
+    ctx.uses(drive.file, !drive.readonly);
     return id;
 }
 

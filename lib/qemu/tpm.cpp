@@ -15,7 +15,7 @@ void add_tpm(CommandContext& ctx)
     const bool crb = ctx.q35() && tpm.version == config::TpmVersion::V2_0;
     ctx.args.add("-device", Opts(crb ? "tpm-crb" : "tpm-tis").set("tpmdev", "tpm0"));
     if (!tpm.disk.empty())
-        ctx.uses(tpm.disk);
+        ctx.uses(tpm.disk, true, HostPath::User::Swtpm);
 }
 
 }  // namespace ezkvm::qemu

@@ -1,5 +1,5 @@
 #include "runtime/swtpm.hpp"
-#include "runtime/swtpm_command.hpp"
+#include "planner/swtpm_command.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -57,7 +57,7 @@ std::optional<Swtpm> Swtpm::start(const config::VmSpec& spec, const VmPaths& pat
         ::unlink(socket.c_str());
         return std::nullopt;
     }
-    const auto argv = swtpm_command(spec, paths, binary, fmt::format("type=unixio,fd={}", listening->get()));
+    const auto argv = planner::swtpm_command(spec, paths, binary, fmt::format("type=unixio,fd={}", listening->get()));
 
     SpawnOptions options;
     options.pass_fds = {listening->get()};

@@ -33,12 +33,6 @@ void add_once(std::vector<T>& items, T item)
 
 }  // namespace
 
-bool is_device_path(const std::string& path)
-{
-    const std::string normal = normalize_path(path);
-    return under(normal, "/dev") && !under(normal, "/dev/shm");
-}
-
 void FileAccess::use(const std::string& path, bool writable)
 {
     const std::string normal = normalize_path(path);

@@ -7,12 +7,10 @@
 #include <utility>
 #include <vector>
 
+#include "base/host_path.hpp"
 #include "units/unit_file.hpp"
 
 namespace ezkvm::units {
-
-// Under /dev but not a file in /dev/shm: a device node.
-bool is_device_path(const std::string& path);
 
 class FileAccess {
 public:

@@ -19,7 +19,7 @@ std::optional<std::vector<GeneratedFile>> generate_vm_units(const config::Loaded
     auto plan = planner::plan_vm(vm, env, {.accel = HostProblems::Warnings, .host = host}, diags);
     if (!plan || diags.has_errors())
         return std::nullopt;
-    auto files = vm_unit_files(vm, *plan, vm_paths(vm.name, env.scope), settings);
+    auto files = vm_unit_files(vm, *plan, settings);
     // The last defence: a unit systemd would read only in part is not written at all.
     for (const auto& file : files) {
         if (auto problem = unit_text_problem(file.content)) {

@@ -12,6 +12,15 @@
 namespace ezkvm::units {
 namespace {
 
+using bus::BusValue;
+using bus::Credentials;
+using bus::ExecCommands;
+using bus::FilterList;
+using bus::I32;
+using bus::TransientProperty;
+using bus::U32;
+using bus::U64;
+
 constexpr uint64_t usec_per_sec = 1000000;
 // The shipped user ezkvm@.service's TimeoutStartSec=.
 constexpr unsigned start_timeout_seconds = 300;
@@ -34,7 +43,7 @@ std::string run_command(const std::vector<std::string>& argv)
 {
     std::string out;
     for (const auto& arg : argv)
-        out += (out.empty() ? "" : " ") + run_word(literal_dollars(arg));
+        out += (out.empty() ? "" : " ") + run_word(bus::literal_dollars(arg));
     return out;
 }
 
@@ -94,23 +103,12 @@ std::vector<std::string> helper_command(const std::string& helper, const char* v
 
 }  // namespace
 
-std::string literal_dollars(std::string_view word)
-{
-    std::string out;
-    for (char c : word) {
-        out += c;
-        if (c == '$')
-            out += '$';
-    }
-    return out;
-}
-
 std::string transient_unit_name(const std::string& vm)
 {
     return "ezkvm-transient@" + vm + ".service";
 }
 
-std::optional<TransientUnit> transient_vm_unit(const config::LoadedVm& vm, const qemu::Command& plan,
+std::optional<bus::TransientUnit> transient_vm_unit(const config::LoadedVm& vm, const planner::Plan& plan,
                                                const std::string& file, const std::string& helper,
                                                Diagnostics& diags)
 {
@@ -143,15 +141,15 @@ std::optional<TransientUnit> transient_vm_unit(const config::LoadedVm& vm, const
         b.words("BindsTo", {unit});
         b.words("After", {unit});
     }
-    for (const auto& path : vm_mount_paths(plan))
+    for (const auto& path : vm_mount_paths(plan.command))
         b.words("RequiresMountsFor", {path});
     // The shipped user ezkvm@.service, with %i resolved.
     b.text("Type", "Type", "simple");
     b.text("KillMode", "KillMode", "mixed");
     b.words("Environment", {"EZKVM_VM_FILE=" + file});
-    b.words("Environment", {host_fingerprint_setting(plan.host_fingerprint)});
+    b.words("Environment", {host_fingerprint_setting(plan.command.host_fingerprint)});
     b.exec("ExecStartPre", helper_command(helper, "prepare", vm.name));
-    b.exec("ExecStart", vm_exec_start(plan, helper));
+    b.exec("ExecStart", vm_exec_start(plan.command, helper));
     b.exec("ExecStartPost", helper_command(helper, "wait-ready", vm.name));
     b.exec("ExecStop", helper_command(helper, "stop", vm.name), true);
     b.seconds("TimeoutStartUSec", "TimeoutStartSec", start_timeout_seconds);
@@ -172,10 +170,10 @@ std::optional<TransientUnit> transient_vm_unit(const config::LoadedVm& vm, const
     b.filter("SystemCallFilter", true, {"@system-service", "seccomp"});
     b.filter("SystemCallFilter", false, {"@privileged", "@resources"});
     b.add("SystemCallErrorNumber", I32{EPERM}, "SystemCallErrorNumber=EPERM");
-    return TransientUnit{transient_unit_name(vm.name), vm_exec_start(plan, helper), std::move(b.properties)};
+    return bus::TransientUnit{transient_unit_name(vm.name), vm_exec_start(plan.command, helper), std::move(b.properties)};
 }
 
-std::string systemd_run_command(const TransientUnit& unit)
+std::string systemd_run_command(const bus::TransientUnit& unit)
 {
     std::vector<std::string> argv{"systemd-run", "--user", "--unit=" + unit.name};
     for (const auto& property : unit.properties)
@@ -183,7 +181,7 @@ std::string systemd_run_command(const TransientUnit& unit)
             argv.insert(argv.end(), {"-p", property.unit_line});
     argv.emplace_back("--");
     for (const auto& arg : unit.exec_start)
-        argv.push_back(literal_dollars(arg));
+        argv.push_back(bus::literal_dollars(arg));
     std::string line;
     for (const auto& arg : argv)
         line += (line.empty() ? "" : " ") + shell_quote(arg);

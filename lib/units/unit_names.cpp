@@ -1,8 +1,9 @@
 #include "units/unit_names.hpp"
 
-#include <vector>
 
 #include <fmt/format.h>
+
+#include "base/host_path.hpp"
 
 namespace ezkvm::units {
 namespace {
@@ -24,54 +25,7 @@ std::optional<std::string> with_suffix(std::string name, std::string_view suffix
     return name;
 }
 
-// Absolute, without empty, "." or ".." components: normalize_path's own result.
-bool is_normal(std::string_view path)
-{
-    if (path == "/")
-        return true;
-    if (!path.starts_with('/'))
-        return false;
-    size_t start = 1;
-    while (start <= path.size()) {
-        size_t slash = path.find('/', start);
-        if (slash == std::string_view::npos)
-            slash = path.size();
-        const std::string_view part = path.substr(start, slash - start);
-        if (part.empty() || part == "." || part == "..")
-            return false;
-        start = slash + 1;
-    }
-    return true;
-}
-
 }  // namespace
-
-std::string normalize_path(std::string_view path)
-{
-    if (is_normal(path))
-        return std::string(path);
-    std::vector<std::string_view> parts;
-    size_t start = 0;
-    while (start <= path.size()) {
-        size_t slash = path.find('/', start);
-        if (slash == std::string_view::npos)
-            slash = path.size();
-        const std::string_view part = path.substr(start, slash - start);
-        if (part == "..") {
-            if (!parts.empty())
-                parts.pop_back();
-        } else if (!part.empty() && part != ".") {
-            parts.push_back(part);
-        }
-        start = slash + 1;
-    }
-    std::string out;
-    for (const auto part : parts) {
-        out += '/';
-        out += part;
-    }
-    return out.empty() ? "/" : out;
-}
 
 std::string escape_path(std::string_view path)
 {

@@ -5,11 +5,9 @@
 #include <string>
 #include <string_view>
 
-namespace ezkvm::units {
+#include "base/host_path.hpp"
 
-// `path` with empty and "." components dropped and ".." resolved lexically
-// (systemd refuses paths that are not normalized), without a trailing slash.
-std::string normalize_path(std::string_view path);
+namespace ezkvm::units {
 
 // systemd's path escaping of an absolute path: "/dev/vm1/a-b" -> "dev-vm1-a\x2db", "/" -> "-".
 std::string escape_path(std::string_view path);

@@ -1,7 +1,6 @@
 #include "units/vfio_units.hpp"
 
 #include "units/unit_names.hpp"
-#include "config/passthrough.hpp"
 
 namespace ezkvm::units {
 
@@ -12,9 +11,9 @@ std::string vfio_unit_name(const std::string& address)
     return "ezkvm-vfio@" + escape_path("/" + address) + ".service";
 }
 
-void add_vfio_dependencies(UnitFile& unit, const config::VmSpec& spec)
+void add_vfio_dependencies(UnitFile& unit, const std::vector<std::string>& addresses)
 {
-    for (const auto& address : config::passthrough_addresses(spec)) {
+    for (const auto& address : addresses) {
         const std::string name = vfio_unit_name(address);
         unit.add("Unit", "Requires", escape_value(name));
         unit.add("Unit", "After", escape_value(name));

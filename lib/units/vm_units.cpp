@@ -4,8 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "config/passthrough.hpp"
-#include "runtime/swtpm_command.hpp"
+#include "planner/swtpm_command.hpp"
 #include "units/file_access.hpp"
 #include "units/network_units.hpp"
 #include "units/unit_file.hpp"
@@ -74,33 +73,13 @@ bool uses_gl_without_render_node(const config::VmSpec& spec)
     return gl && spec.spice.render_node.empty();
 }
 
-bool uses_vfio(const config::VmSpec& spec)
+void add_vm_access(UnitFile& unit, const config::VmSpec& spec, const planner::Plan& plan)
 {
-    return !config::passthrough_functions(spec).empty();
-}
-
-// Whether qemu writes `path` (one of the plan's host paths, normalized).
-bool written_by_qemu(const config::VmSpec& spec, const VmPaths& paths, const std::string& path)
-{
-    for (const auto& group : spec.storage)
-        for (const auto& drive : group.drives)
-            if (normalize_path(drive.file) == path)
-                return !drive.readonly;
-    const std::string& vars = spec.system.bios.file.empty() ? paths.efivars() : spec.system.bios.file;
-    if (normalize_path(vars) == path)
-        return true;
-    return is_device_path(path);  // render node, looking-glass memory
-}
-
-void add_vm_access(UnitFile& unit, const config::VmSpec& spec, const qemu::Command& plan, const VmPaths& paths)
-{
+    const auto& paths = plan.paths;
     FileAccess access({paths.runtime_dir, paths.state_dir});
-    const std::string tpm_disk = spec.system.tpm.disk.empty() ? "" : normalize_path(spec.system.tpm.disk);
-    for (const auto& path : plan.host_paths) {
-        const std::string normal = normalize_path(path);
-        if (normal != tpm_disk)  // swtpm's, not qemu's
-            access.use(normal, written_by_qemu(spec, paths, normal));
-    }
+    for (const auto& used : plan.command.host_paths)
+        if (used.user == qemu::HostPath::User::Qemu)
+            access.use(used.path, used.writable);
     // qemu creates listening sockets; it only connects to the TPM socket.
     if (spec.spice.enabled && spec.spice.port == 0 && !spec.spice.path.empty())
         access.use(spec.spice.path, true);
@@ -108,7 +87,7 @@ void add_vm_access(UnitFile& unit, const config::VmSpec& spec, const qemu::Comma
         access.use(spec.vnc.path, true);
     if (has_swtpm(spec) && !spec.system.tpm.socket.empty())
         access.use(spec.system.tpm.socket, false);
-    if (uses_vfio(spec)) {
+    if (!plan.passthrough.empty()) {
         access.use("/dev/vfio/vfio", true);
         access.use_device_class("char-vfio");
     }
@@ -128,8 +107,7 @@ std::vector<std::string> paused(std::vector<std::string> argv)
     return argv;
 }
 
-GeneratedFile vm_dropin(const config::LoadedVm& vm, const qemu::Command& plan, const VmPaths& paths,
-                        const UnitSettings& settings)
+GeneratedFile vm_dropin(const config::LoadedVm& vm, const planner::Plan& plan, const UnitSettings& settings)
 {
     const auto& spec = vm.spec;
     const bool system = settings.scope == Scope::System;
@@ -150,20 +128,20 @@ GeneratedFile vm_dropin(const config::LoadedVm& vm, const qemu::Command& plan, c
         bind_to(unit, device_unit(device));
     add_network_dependencies(unit, spec);
     if (system)
-        add_vfio_dependencies(unit, spec);
-    for (const auto& path : vm_mount_paths(plan))
+        add_vfio_dependencies(unit, plan.passthrough);
+    for (const auto& path : vm_mount_paths(plan.command))
         unit.add("Unit", "RequiresMountsFor", escape_word(path));
 
     if (system)
         unit.add("Service", "User", escape_value(vm_user(spec, settings)));
-    unit.add("Service", "ExecStart", escape_command(vm_exec_start(plan, settings.helper_binary)));
-    unit.add("Service", "Environment", escape_value(host_fingerprint_setting(plan.host_fingerprint)));
+    unit.add("Service", "ExecStart", escape_command(vm_exec_start(plan.command, settings.helper_binary)));
+    unit.add("Service", "Environment", escape_value(host_fingerprint_setting(plan.command.host_fingerprint)));
     unit.add("Service", "TimeoutStopSec", std::to_string(vm_stop_timeout_seconds(spec)));
     for (const auto& name : vm_credentials(spec))
         unit.add("Service", "LoadCredential", escape_value(name));
     if (system) {
-        add_vm_access(unit, spec, plan, paths);
-        if (uses_vfio(spec))
+        add_vm_access(unit, spec, plan);
+        if (!plan.passthrough.empty())
             unit.add("Service", "LimitMEMLOCK", "infinity");  // vfio pins all guest memory
     }
     if (spec.general.accel == config::Accel::Kvm)
@@ -184,7 +162,7 @@ GeneratedFile swtpm_service_dropin(const config::LoadedVm& vm, const VmPaths& pa
         unit.add("Unit", "RequiresMountsFor", escape_word(state));
     if (settings.scope == Scope::System)
         unit.add("Service", "User", escape_value(vm_user(spec, settings)));
-    unit.add("Service", "ExecStart", escape_command(runtime::swtpm_command(spec, paths, settings.swtpm_binary, activated_ctrl)));
+    unit.add("Service", "ExecStart", escape_command(planner::swtpm_command(spec, paths, settings.swtpm_binary, activated_ctrl)));
     if (settings.scope == Scope::System && !tpm.disk.empty()) {
         FileAccess access({paths.runtime_dir, paths.state_dir});
         access.use(tpm.disk, true);
@@ -241,14 +219,14 @@ std::string swtpm_socket_name(const std::string& vm)
     return "ezkvm-swtpm@" + vm + ".socket";
 }
 
-std::vector<std::string> vm_exec_start(const qemu::Command& plan, const std::string& helper)
+std::vector<std::string> vm_exec_start(const qemu::Command& command, const std::string& helper)
 {
-    if (plan.macvtaps.empty())
-        return paused(plan.argv);
+    if (command.macvtaps.empty())
+        return paused(command.argv);
     std::vector<std::string> argv{helper, "with-macvtaps"};
-    argv.insert(argv.end(), plan.macvtaps.begin(), plan.macvtaps.end());
+    argv.insert(argv.end(), command.macvtaps.begin(), command.macvtaps.end());
     argv.emplace_back("--");
-    const auto qemu = paused(plan.argv);
+    const auto qemu = paused(command.argv);
     argv.insert(argv.end(), qemu.begin(), qemu.end());
     return argv;
 }
@@ -258,12 +236,12 @@ unsigned vm_stop_timeout_seconds(const config::VmSpec& spec)
     return spec.general.stop_timeout + stop_grace_seconds;
 }
 
-std::vector<std::string> vm_mount_paths(const qemu::Command& plan)
+std::vector<std::string> vm_mount_paths(const qemu::Command& command)
 {
     std::vector<std::string> mounts;
-    for (const auto& path : plan.host_paths)
-        if (!normalize_path(path).starts_with("/dev/"))
-            add_once(mounts, normalize_path(path));
+    for (const auto& path : command.host_paths)
+        if (!normalize_path(path.path).starts_with("/dev/"))
+            add_once(mounts, normalize_path(path.path));
     return mounts;
 }
 
@@ -285,10 +263,11 @@ std::vector<std::string> vm_credentials(const config::VmSpec& spec)
     return credentials;
 }
 
-std::vector<GeneratedFile> vm_unit_files(const config::LoadedVm& vm, const qemu::Command& plan, const VmPaths& paths,
+std::vector<GeneratedFile> vm_unit_files(const config::LoadedVm& vm, const planner::Plan& plan,
                                          const UnitSettings& settings)
 {
-    std::vector<GeneratedFile> files{vm_dropin(vm, plan, paths, settings)};
+    const auto& paths = plan.paths;
+    std::vector<GeneratedFile> files{vm_dropin(vm, plan, settings)};
     for (auto& file : passt_dropins(vm, paths, settings))
         files.push_back(std::move(file));
     if (has_swtpm(vm.spec)) {

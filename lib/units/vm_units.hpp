@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "config/resolve.hpp"
+#include "planner/plan.hpp"
 #include "qemu/command.hpp"
 #include "units/generated_file.hpp"
 #include "units/settings.hpp"
@@ -30,14 +31,13 @@ std::string swtpm_socket_name(const std::string& vm);   // ezkvm-swtpm@<vm>.sock
 // qemu's command as ExecStart= runs it (paused; through `helper` with-macvtaps when
 // it has macvtap NICs), TimeoutStopSec= in seconds,
 // RequiresMountsFor= paths and the block device units it BindsTo=.
-std::vector<std::string> vm_exec_start(const qemu::Command& plan, const std::string& helper);
+std::vector<std::string> vm_exec_start(const qemu::Command& command, const std::string& helper);
 unsigned vm_stop_timeout_seconds(const config::VmSpec& spec);
-std::vector<std::string> vm_mount_paths(const qemu::Command& plan);
+std::vector<std::string> vm_mount_paths(const qemu::Command& command);
 std::vector<std::string> vm_bound_units(const config::VmSpec& spec);
 std::vector<std::string> vm_credentials(const config::VmSpec& spec);
 
-// `plan` is the VM's plan and `paths` the paths it was planned with.
-std::vector<GeneratedFile> vm_unit_files(const config::LoadedVm& vm, const qemu::Command& plan, const VmPaths& paths,
+std::vector<GeneratedFile> vm_unit_files(const config::LoadedVm& vm, const planner::Plan& plan,
                                          const UnitSettings& settings);
 
 }  // namespace ezkvm::units

@@ -94,13 +94,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         checks::check_host(*vm, env, HostProblems::Warnings, diags);
         const planner::PlanOptions options{.firmware = HostProblems::Warnings, .accel = HostProblems::Warnings};
         if (auto plan = planner::plan_vm(*vm, env, options, diags)) {
-            for (const auto& arg : plan->argv)
+            for (const auto& arg : plan->command.argv)
                 require(is_utf8(arg), "every qemu argument is UTF-8");
-            (void)nlohmann::json(plan->argv).dump(2);  // must not throw
+            (void)nlohmann::json(plan->command.argv).dump(2);  // must not throw
             // A file this small cannot make a line of 1 MiB (escaping at most
             // doubles a value): every unit must be whole without the last
             // defence in generate_vm_units.
-            const auto files = units::vm_unit_files(*vm, *plan, vm_paths(vm->name, env.scope), settings());
+            const auto files = units::vm_unit_files(*vm, *plan, settings());
             if (size <= max_input_for_whole_units)
                 for (const auto& file : files)
                     require(!units::unit_text_problem(file.content), "every unit line is one systemd reads");

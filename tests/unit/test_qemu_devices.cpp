@@ -64,7 +64,8 @@ TEST_CASE("SPICE on a unix socket, with GL")
     b = test::build(spec);
     CHECK(test::has(b.argv(), "-spice",
                     "unix=on,addr=/tmp/s.sock,disable-ticketing=on,gl=on,rendernode=/dev/dri/renderD128"));
-    CHECK(std::count(b.command.host_paths.begin(), b.command.host_paths.end(), "/dev/dri/renderD128") == 1);
+    CHECK(test::uses(b, "/dev/dri/renderD128") == 1);
+    CHECK(b.command.host_paths.back().writable);  // device nodes are opened read-write
 }
 
 TEST_CASE("SPICE over TCP: passwords through a secret object, GL through egl-headless")
@@ -79,7 +80,7 @@ TEST_CASE("SPICE over TCP: passwords through a secret object, GL through egl-hea
     CHECK(test::has(b.argv(), "-object", "secret,id=spice-password,file=/etc/ezkvm/s.spice-password"));
     CHECK(test::has(b.argv(), "-spice", "port=5930,addr=0.0.0.0,password-secret=spice-password"));
     CHECK(test::has(b.argv(), "-display", "egl-headless"));
-    CHECK(std::count(b.command.host_paths.begin(), b.command.host_paths.end(), "/etc/ezkvm/s.spice-password") == 1);
+    CHECK(test::uses(b, "/etc/ezkvm/s.spice-password") == 1);
 
     spec.spice.password_file.clear();
     spec.spice.password_credential = "spice.pw";
@@ -120,7 +121,7 @@ TEST_CASE("looking-glass shared memory")
     CHECK(test::has(b.argv(), "-object",
                     "memory-backend-file,id=looking-glass,mem-path=/dev/kvmfr0,size=134217728,share=on"));
     CHECK(test::has(b.argv(), "-device", "ivshmem-plain,memdev=looking-glass,bus=pcie.0,addr=0x01"));
-    CHECK(std::count(b.command.host_paths.begin(), b.command.host_paths.end(), "/dev/kvmfr0") == 1);
+    CHECK(test::uses(b, "/dev/kvmfr0") == 1);
     CHECK(test::devices(b.argv(), "usb-tablet").empty());
 }
 

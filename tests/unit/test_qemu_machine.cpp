@@ -98,8 +98,12 @@ TEST_CASE("OVMF: read-only code, vars in the state directory or the given store"
     CHECK(drives[1] == "if=pflash,unit=1,format=raw,file=/var/lib/ezkvm/fw/efivars.fd");
     CHECK(test::has(b.argv(), "-machine", "q35"));
     CHECK(test::values(b.argv(), "-global").empty());
-    CHECK(b.command.host_paths == std::vector<std::string>{"/usr/share/OVMF/OVMF_CODE_4M.fd",
+    CHECK(test::host_paths(b) == std::vector<std::string>{"/usr/share/OVMF/OVMF_CODE_4M.fd",
                                                         "/var/lib/ezkvm/fw/efivars.fd"});
+    // qemu writes the vars store only; both are plain files.
+    CHECK_FALSE(b.command.host_paths[0].writable);
+    CHECK(b.command.host_paths[1].writable);
+    CHECK(b.command.host_paths[1].kind == HostPath::Kind::File);
 
     // A block device as the store is limited to the firmware's store size.
     spec.system.bios.file = "/dev/vm1/fw-efidisk";
@@ -165,7 +169,9 @@ TEST_CASE("TPM: CRB for TPM 2.0 on q35, TIS otherwise")
     CHECK(test::devices(b.argv(), "tpm-tis").size() == 1);
     CHECK(test::devices(b.argv(), "tpm-crb").empty());
     CHECK(test::has(b.argv(), "-chardev", "socket,id=tpm-chr,path=/run/old/swtpm-sock"));
-    CHECK(std::count(b.command.host_paths.begin(), b.command.host_paths.end(), "/dev/vm1/t-tpm") == 1);
+    CHECK(test::uses(b, "/dev/vm1/t-tpm") == 1);
+    CHECK(b.command.host_paths.back().user == HostPath::User::Swtpm);  // swtpm opens it, not qemu
+    CHECK(b.command.host_paths.back().kind == HostPath::Kind::Device);
 
     spec.system.tpm.type = config::TpmType::None;
     CHECK(test::values(test::build(spec).argv(), "-tpmdev").empty());

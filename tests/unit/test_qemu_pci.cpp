@@ -200,7 +200,7 @@ TEST_CASE("passthrough groups span gpu.pci and host.pci and need function 0")
     CHECK(vfio[2].get("multifunction") == "on");  // asked for, though alone in its slot
     CHECK(vfio[2].get("x-vga") == "on");
     CHECK(vfio[2].get("romfile") == "/usr/share/vbios,1.rom");
-    CHECK(std::count(b.command.host_paths.begin(), b.command.host_paths.end(), "/usr/share/vbios,1.rom") == 1);
+    CHECK(test::uses(b, "/usr/share/vbios,1.rom") == 1);
 
     spec.gpu.pci = {function("0000:03:00.1", 1, 1)};
     spec.host.pci.clear();

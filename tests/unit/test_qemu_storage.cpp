@@ -94,7 +94,8 @@ TEST_CASE("drive options reach -drive, guest options the device")
                     "file=/vm/disk.qcow2,if=none,id=drive0,format=qcow2,cache=none,discard=unmap,"
                     "detect-zeroes=unmap,readonly=on"));
     CHECK(test::has(b.argv(), "-device", "virtio-blk-pci,drive=drive0,bootindex=0,serial=BOOT01,bus=pcie.0,addr=0x02"));
-    CHECK(b.command.host_paths.back() == "/vm/disk.qcow2");
+    CHECK(test::host_paths(b).back() == "/vm/disk.qcow2");
+    CHECK_FALSE(b.command.host_paths.back().writable);  // readonly: yes
 }
 
 TEST_CASE("SCSI controllers: one device each, drives by scsi-id")

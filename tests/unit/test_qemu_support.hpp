@@ -2,6 +2,7 @@
 // Helpers for the lib/qemu tests: a plan input with fixed paths and firmware,
 // and a reader that splits qemu option strings the way qemu does (",," is a
 // literal comma), so tests check properties, not string layout.
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -49,6 +50,22 @@ inline Built build(const config::VmSpec& spec, std::optional<firmware::Firmware>
     Built b;
     b.command = build_command(input, b.diags);
     return b;
+}
+
+// The host paths of the command, as named.
+inline std::vector<std::string> host_paths(const Built& b)
+{
+    std::vector<std::string> paths;
+    for (const auto& used : b.command.host_paths)
+        paths.push_back(used.path);
+    return paths;
+}
+
+// How often the command records `path` among its host paths.
+inline long uses(const Built& b, const std::string& path)
+{
+    const auto paths = host_paths(b);
+    return std::count(paths.begin(), paths.end(), path);
 }
 
 // Every value that follows `option` in argv.

@@ -7,6 +7,7 @@
 
 using namespace ezkvm;
 using namespace ezkvm::units;
+using namespace ezkvm::bus;
 
 namespace {
 
@@ -41,9 +42,9 @@ TEST_CASE("a transient unit has the shipped user unit's commands and the drop-in
 general: { description: "My $HOME \"desk\"", stop_timeout: 20 }
 system: { bios: { type: seabios } }
 )");
-    qemu::Command plan;
-    plan.argv = {"/usr/bin/qemu-system-x86_64", "-name", "guest=desk", "-drive", "file=/srv/a b$x.img"};
-    plan.host_paths = {"/srv/a b$x.img"};
+    planner::Plan plan;
+    plan.command.argv = {"/usr/bin/qemu-system-x86_64", "-name", "guest=desk", "-drive", "file=/srv/a b$x.img"};
+    plan.command.host_paths = {{"/srv/a b$x.img", true}};
     Diagnostics diags;
     const auto unit = transient_vm_unit(vm, plan, "/home/al/vms/desk.yaml", helper, diags);
     REQUIRE(unit);
@@ -90,7 +91,7 @@ TEST_CASE("a VM with a software TPM cannot be transient")
 {
     const auto vm = loaded("tpm", "system: { tpm: { type: swtpm } }\n");
     Diagnostics diags;
-    CHECK_FALSE(transient_vm_unit(vm, qemu::Command{}, "/home/al/vms/tpm.yaml", helper, diags));
+    CHECK_FALSE(transient_vm_unit(vm, planner::Plan{}, "/home/al/vms/tpm.yaml", helper, diags));
     REQUIRE(diags.items().size() == 1);
     CHECK(diags.items()[0].str().starts_with("/home/al/vms/tpm.yaml: error: system.tpm: a VM with a software TPM"));
 }
@@ -99,7 +100,7 @@ TEST_CASE("a VM with a NIC other than user-mode cannot be transient")
 {
     const auto vm = loaded("net", "network:\n  - { type: passt }\n");
     Diagnostics diags;
-    CHECK_FALSE(transient_vm_unit(vm, qemu::Command{}, "/home/al/vms/net.yaml", helper, diags));
+    CHECK_FALSE(transient_vm_unit(vm, planner::Plan{}, "/home/al/vms/net.yaml", helper, diags));
     REQUIRE(diags.items().size() == 1);
     CHECK(diags.items()[0].str().starts_with("/home/al/vms/net.yaml: error: network: only user-mode NICs"));
 }

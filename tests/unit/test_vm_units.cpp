@@ -26,6 +26,17 @@ VmPaths system_paths(const std::string& name)
     return {"/run/ezkvm/" + name, "/var/lib/ezkvm/" + name, "/run/credentials/ezkvm@" + name + ".service"};
 }
 
+// A host path as the planner records it: device nodes are told apart by path.
+qemu::HostPath used(const std::string& path, bool writable)
+{
+    return {path, writable, is_device_path(path) ? qemu::HostPath::Kind::Device : qemu::HostPath::Kind::File};
+}
+
+planner::Plan plan_of(qemu::Command command, VmPaths paths, std::vector<std::string> passthrough = {})
+{
+    return {std::move(command), std::move(paths), std::move(passthrough)};
+}
+
 UnitSettings system_settings()
 {
     UnitSettings s;
@@ -91,10 +102,11 @@ network:
 TEST_CASE("drop-ins for a VM with a TPM, disks, bridges and autostart")
 {
     const auto vm = loaded("web", web_yaml);
-    qemu::Command plan;
-    plan.argv = {"/usr/bin/qemu-system-x86_64", "-name", "guest=web", "-drive", "file=/srv/vms/web-data.qcow2"};
-    plan.host_paths = {"/dev/vm1/web-root", "/srv/vms/web-data.qcow2", "/srv/iso/debian.iso"};
-    const auto files = vm_unit_files(vm, plan, system_paths("web"), system_settings());
+    qemu::Command command;
+    command.argv = {"/usr/bin/qemu-system-x86_64", "-name", "guest=web", "-drive", "file=/srv/vms/web-data.qcow2"};
+    command.host_paths = {used("/dev/vm1/web-root", true), used("/srv/vms/web-data.qcow2", true),
+                          used("/srv/iso/debian.iso", false)};
+    const auto files = vm_unit_files(vm, plan_of(command, system_paths("web")), system_settings());
 
     CHECK(paths_of(files) == std::vector<std::string>{"ezkvm@web.service.d/50-ezkvm.conf",
                                                       "ezkvm-swtpm@web.service.d/50-ezkvm.conf",
@@ -146,7 +158,7 @@ ExecStart=/usr/bin/swtpm socket --tpm2 --tpmstate dir=/var/lib/ezkvm/web/tpm,mod
 TEST_CASE("a VM without TPM or autostart gets only its service drop-in")
 {
     const auto vm = loaded("plain", "system: { bios: { type: seabios } }\n");
-    const auto files = vm_unit_files(vm, {{"/usr/bin/qemu-system-x86_64"}, {}, {}, "none"}, system_paths("plain"),
+    const auto files = vm_unit_files(vm, plan_of({{"/usr/bin/qemu-system-x86_64"}, {}, {}, "none"}, system_paths("plain")),
                                      system_settings());
     CHECK(paths_of(files) == std::vector<std::string>{"ezkvm@plain.service.d/50-ezkvm.conf"});
     CHECK(keys_of(files[0].content) == std::vector<std::string>{"Unit.SourcePath", "Unit.Description", "Unit.Wants", "Unit.After",
@@ -158,10 +170,11 @@ TEST_CASE("a VM without TPM or autostart gets only its service drop-in")
 TEST_CASE("a VM with macvtap NICs starts qemu through the helper that opens them")
 {
     const auto vm = loaded("mv", "network: [ { type: macvtap, parent: eth0 } ]\n");
-    qemu::Command plan{{"/usr/bin/qemu-system-x86_64", "-netdev", "tap,id=net0,fd=3"}, {}, {"ezm0", "ezm2"}};
+    const auto plan = plan_of({{"/usr/bin/qemu-system-x86_64", "-netdev", "tap,id=net0,fd=3"}, {}, {"ezm0", "ezm2"}},
+                              system_paths("mv"));
     auto settings = system_settings();
     settings.helper_binary = "/usr/libexec/ezkvm/ezkvm-helper";
-    const auto files = vm_unit_files(vm, plan, system_paths("mv"), settings);
+    const auto files = vm_unit_files(vm, plan, settings);
     const std::string& service = file_named(files, "ezkvm@mv.service.d/50-ezkvm.conf").content;
     CHECK(service.find("\nExecStart=/usr/libexec/ezkvm/ezkvm-helper with-macvtaps ezm0 ezm2 -- "
                        "/usr/bin/qemu-system-x86_64 -S -netdev tap,id=net0,fd=3\n") != std::string::npos);
@@ -176,8 +189,10 @@ system:
   bios: { type: seabios }
   tpm: { type: swtpm, version: "1.2", disk: /dev/vm1/tpm-state, socket: /run/vms/tpm.sock }
 )");
-    qemu::Command plan{{"/usr/bin/qemu-system-x86_64"}, {"/dev/vm1/tpm-state"}, {}, "none"};
-    const auto files = vm_unit_files(vm, plan, system_paths("tpm"), system_settings());
+    qemu::HostPath tpm_state = used("/dev/vm1/tpm-state", true);
+    tpm_state.user = qemu::HostPath::User::Swtpm;
+    const auto plan = plan_of({{"/usr/bin/qemu-system-x86_64"}, {tpm_state}, {}, "none"}, system_paths("tpm"));
+    const auto files = vm_unit_files(vm, plan, system_settings());
 
     const std::string& service = file_named(files, "ezkvm@tpm.service.d/50-ezkvm.conf").content;
     CHECK(service.find("BindsTo=dev-vm1-tpm\\x2dstate.device\n") != std::string::npos);
@@ -219,8 +234,12 @@ TEST_CASE("user VMs: no User=, no sandbox changes, links in default.target.wants
     settings.unit_dir = "/usr/lib/systemd/user";
     const VmPaths paths{"/run/user/1000/ezkvm/desk", "/home/u/.local/state/ezkvm/desk",
                         "/run/user/1000/credentials"};
-    qemu::Command plan{{"/usr/bin/qemu-system-x86_64"}, {"/dev/vm1/web-root", "/srv/vms/web-data.qcow2"}, {}, "none"};
-    const auto files = vm_unit_files(vm, plan, paths, settings);
+    const auto plan = plan_of({{"/usr/bin/qemu-system-x86_64"},
+                               {used("/dev/vm1/web-root", true), used("/srv/vms/web-data.qcow2", true)},
+                               {},
+                               "none"},
+                              paths);
+    const auto files = vm_unit_files(vm, plan, settings);
 
     const std::string& service = file_named(files, "ezkvm@desk.service.d/50-ezkvm.conf").content;
     CHECK(keys_of(service) == std::vector<std::string>{
@@ -250,8 +269,12 @@ host:
 spice: { path: /srv/spice/gpu.sock, gl: yes }
 vnc: { port: 5901, addr: 0.0.0.0, password_credential: vnc-pw }
 )");
-    qemu::Command plan{{"/usr/bin/qemu-system-x86_64"}, {"/home/alice/vms/gpu.qcow2", "/dev/sr0"}, {}, "none"};
-    const auto files = vm_unit_files(vm, plan, system_paths("gpu"), system_settings());
+    const auto plan = plan_of({{"/usr/bin/qemu-system-x86_64"},
+                               {used("/home/alice/vms/gpu.qcow2", true), used("/dev/sr0", false)},
+                               {},
+                               "none"},
+                              system_paths("gpu"), {"0000:03:00.0"});
+    const auto files = vm_unit_files(vm, plan, system_settings());
     const std::string& service = files.at(0).content;
     const std::string service_part = service.substr(service.find("[Service]"));
     CHECK(service_part == R"([Service]
@@ -284,8 +307,10 @@ storage:
   - { type: virtio-blk, file: "/srv/my vms/%i $HOME \"x\" \\" }
 )");
     const std::string disk = "/srv/my vms/%i $HOME \"x\" \\";
-    qemu::Command plan{{"/usr/bin/qemu-system-x86_64", "-drive", "file=" + disk + ",format=raw"}, {disk}, {}};
-    const auto files = vm_unit_files(vm, plan, system_paths("evil"), system_settings());
+    const auto plan =
+        plan_of({{"/usr/bin/qemu-system-x86_64", "-drive", "file=" + disk + ",format=raw"}, {used(disk, true)}, {}},
+                system_paths("evil"));
+    const auto files = vm_unit_files(vm, plan, system_settings());
     REQUIRE(files.size() == 1);
     const std::string& text = files[0].content;
     CHECK(keys_of(text) == std::vector<std::string>{"Unit.SourcePath", "Unit.Description", "Unit.Wants", "Unit.After",

@@ -1,8 +1,8 @@
-#include "runtime/swtpm_command.hpp"
+#include "planner/swtpm_command.hpp"
 
 #include <fmt/format.h>
 
-namespace ezkvm::runtime {
+namespace ezkvm::planner {
 
 std::vector<std::string> swtpm_command(const config::VmSpec& spec, const VmPaths& paths, const std::string& binary,
                                        const std::string& ctrl)
@@ -20,4 +20,4 @@ std::vector<std::string> swtpm_command(const config::VmSpec& spec, const VmPaths
     return argv;
 }
 
-}  // namespace ezkvm::runtime
+}  // namespace ezkvm::planner

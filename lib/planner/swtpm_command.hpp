@@ -7,10 +7,10 @@
 #include "config/spec.hpp"
 #include "base/vm_paths.hpp"
 
-namespace ezkvm::runtime {
+namespace ezkvm::planner {
 
 // `ctrl` is swtpm's --ctrl value, "type=unixio,fd=N".
 std::vector<std::string> swtpm_command(const config::VmSpec& spec, const VmPaths& paths, const std::string& binary,
                                        const std::string& ctrl);
 
-}  // namespace ezkvm::runtime
+}  // namespace ezkvm::planner
