@@ -7,6 +7,7 @@
 
 #include "cli/command.hpp"
 #include "cli/host_capabilities.hpp"
+#include "checks/host_check.hpp"
 #include "cli/print_diagnostics.hpp"
 #include "config/emit.hpp"
 #include "config/resolve.hpp"
@@ -47,6 +48,7 @@ int print_units(config::LoadedVm& vm, const config::Environment& env, Scope scop
     std::error_code ec;
     if (auto absolute = std::filesystem::absolute(vm.source, ec); !ec)
         vm.source = absolute.lexically_normal().string();
+    checks::check_host(vm, env, HostProblems::Warnings, diags);
     auto files = units::generate_vm_units(vm, env, units::installed_settings(scope), host_capabilities(scope), diags);
     print_diagnostics(std::cerr, diags);
     if (!files || diags.has_errors())

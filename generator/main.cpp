@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "checks/host_check.hpp"
 #include "config/resolve.hpp"
 #include "generator/log.hpp"
 #include "generator/write.hpp"
@@ -68,8 +69,10 @@ std::optional<std::vector<units::GeneratedFile>> vm_files(const config::VmFile& 
     Diagnostics diags;
     auto vm = config::load_vm_file(env.real(file.path), file.path, env, diags);
     std::optional<std::vector<units::GeneratedFile>> files;
-    if (vm && !diags.has_errors())
+    if (vm && !diags.has_errors()) {
+        checks::check_host(*vm, env, HostProblems::Warnings, diags);
         files = units::generate_vm_units(*vm, env, settings, host, diags);
+    }
     log.diagnostics(diags);
     if (!files)
         log.error("{}: no units for VM '{}': the file has errors", file.path, file.name);

@@ -4,7 +4,6 @@
 
 #include "units/unit_file.hpp"
 #include "units/vm_units.hpp"
-#include "checks/host_check.hpp"
 #include "planner/planner.hpp"
 
 namespace ezkvm::units {
@@ -14,7 +13,6 @@ std::optional<std::vector<GeneratedFile>> generate_vm_units(const config::Loaded
                                                             const UnitSettings& settings,
                                                             const hostcaps::Capabilities* host, Diagnostics& diags)
 {
-    checks::check_host(vm, env, HostProblems::Warnings, diags);
     // A VM that KVM cannot run still gets its units: starting it says why it cannot.
     auto plan = planner::plan_vm(vm, env, {.accel = HostProblems::Warnings, .host = host}, diags);
     if (!plan || diags.has_errors())

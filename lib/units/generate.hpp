@@ -1,8 +1,8 @@
 #pragma once
 // From a loaded VM to its unit files, the way the generator makes them (and
-// `ezkvm show --units` shows them): what the host lacks is only a warning
-// (disks and bridges may appear after the generator ran), a VM that cannot be
-// planned (firmware missing, device conflicts) gets no units.
+// `ezkvm show --units` shows them): a VM that cannot be planned (firmware
+// missing, device conflicts) gets no units. Both first check the host with
+// HostProblems::Warnings (disks and bridges may appear after the generator ran).
 #include <optional>
 #include <vector>
 

@@ -90,7 +90,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     auto vm = config::load_vm_file(input_path(), "fuzz.yaml", env, diags);
     if (vm && !diags.has_errors()) {
         require(is_utf8(config::to_yaml(vm->merged)), "show --resolved is UTF-8");
-        // What generate_vm_units does, but with the units checked before its last defence.
+        // What the generator does, but with the units checked before its last defence.
         checks::check_host(*vm, env, HostProblems::Warnings, diags);
         const planner::PlanOptions options{.firmware = HostProblems::Warnings, .accel = HostProblems::Warnings};
         if (auto plan = planner::plan_vm(*vm, env, options, diags)) {
