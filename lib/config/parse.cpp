@@ -10,8 +10,7 @@ namespace detail {
 
 General parse_general(const MapReader& root, const std::string& vm_name)
 {
-    const MapReader r = root.map("general", {"name", "description", "template", "agent", "monitor",
-                                             "autostart", "user", "accel", "stop_timeout"});
+    const MapReader r = root.map("general");
     General g;
     g.name = vm_name;
     if (auto name = r.str("name")) {
@@ -76,10 +75,7 @@ VmSpec parse_spec(const Node& root, const std::string& vm_name, Diagnostics& dia
 {
     using namespace detail;
     Diagnostics found;
-    const MapReader r(&root, "",
-                      {"general", "system", "devices", "spice", "vnc", "gpu", "display", "audio", "usb",
-                       "host", "storage", "network", "serial", "extra_args"},
-                      found);
+    const MapReader r(&root, "", found);
     VmSpec spec;
     PciSeen pci_seen;
     spec.general = parse_general(r, vm_name);

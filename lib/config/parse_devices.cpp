@@ -33,7 +33,7 @@ std::optional<bool> parse_pcie(const MapReader& gpu)
 
 DeviceDefaults parse_devices(const MapReader& root)
 {
-    const MapReader r = root.map("devices", {"disk", "cdrom", "scsi_controller", "nic"});
+    const MapReader r = root.map("devices");
     DeviceDefaults d;
     assign(d.disk, model_name(r, "disk", {"virtio-blk", "scsi-hd", "ide-hd", "sata-hd", "nvme"}));
     assign(d.cdrom, model_name(r, "cdrom", {"ide-cd", "scsi-cd", "sata-cd"}));
@@ -44,7 +44,7 @@ DeviceDefaults parse_devices(const MapReader& root)
 
 Gpu parse_gpu(const MapReader& root, PciSeen& seen)
 {
-    const MapReader r = root.map("gpu", {"type", "gl", "pcie", "pci"});
+    const MapReader r = root.map("gpu");
     Gpu gpu;
     bool vga_gl = false;
     const auto type = r.choice<GpuType>("type", {{"std", GpuType::Std},
@@ -86,7 +86,7 @@ Gpu parse_gpu(const MapReader& root, PciSeen& seen)
 
 Audio parse_audio(const MapReader& root, bool spice_enabled)
 {
-    const MapReader r = root.map("audio", {"device", "backend"});
+    const MapReader r = root.map("audio");
     Audio audio;
     assign(audio.device, r.choice<AudioDevice>("device", {{"none", AudioDevice::None},
                                                           {"hda", AudioDevice::Hda},
@@ -113,7 +113,7 @@ Audio parse_audio(const MapReader& root, bool spice_enabled)
 
 Usb parse_usb(const MapReader& root)
 {
-    const MapReader r = root.map("usb", {"controller", "tablet"});
+    const MapReader r = root.map("usb");
     Usb usb;
     assign(usb.controller, r.choice<UsbController>("controller", {{"xhci", UsbController::Xhci},
                                                                   {"ehci", UsbController::Ehci},

@@ -50,7 +50,7 @@ Listen parse_listen(const MapReader& r, std::string_view server, unsigned min_po
 LookingGlass parse_looking_glass(const MapReader& r)
 {
     LookingGlass lg;
-    const MapReader device = r.map("device", {"path", "size"});
+    const MapReader device = r.map("device");
     assign(lg.path, checked(device, "path", valid_shared_memory_path, "/dev/kvmfr<N> or /dev/shm/<name>"));
     constexpr uint64_t mib = 1u << 20;
     if (auto size = device.size("size", mib)) {
@@ -60,10 +60,10 @@ LookingGlass parse_looking_glass(const MapReader& r)
         else
             lg.size = *size;
     }
-    const MapReader input = r.map("input", {"grab_keyboard", "escape_key"});
+    const MapReader input = r.map("input");
     assign(lg.grab_keyboard, input.boolean("grab_keyboard"));
     assign(lg.escape_key, checked(input, "escape_key", valid_key_name, "a key name such as KEY_F12"));
-    const MapReader window = r.map("window", {"size", "full_screen"});
+    const MapReader window = r.map("window");
     assign(lg.window_size, checked(window, "size", valid_window_size, "<width>x<height> such as 1920x1080"));
     assign(lg.full_screen, window.boolean("full_screen"));
     return lg;
@@ -73,8 +73,7 @@ LookingGlass parse_looking_glass(const MapReader& r)
 
 Spice parse_spice(const MapReader& root)
 {
-    const MapReader r = root.map("spice", {"addr", "port", "path", "gl", "render_node", "password_file",
-                                           "password_credential"});
+    const MapReader r = root.map("spice");
     Spice spice;
     spice.enabled = r.present();
     Listen l = parse_listen(r, "SPICE", 1);
@@ -92,7 +91,7 @@ Spice parse_spice(const MapReader& root)
 
 Vnc parse_vnc(const MapReader& root)
 {
-    const MapReader r = root.map("vnc", {"addr", "port", "path", "password_file", "password_credential"});
+    const MapReader r = root.map("vnc");
     Vnc vnc;
     vnc.enabled = r.present();
     Listen l = parse_listen(r, "VNC", 5900);
@@ -106,7 +105,7 @@ Vnc parse_vnc(const MapReader& root)
 
 Display parse_display(const MapReader& root)
 {
-    const MapReader r = root.map("display", {"type", "gl", "device", "input", "window"});
+    const MapReader r = root.map("display");
     Display display;
     const auto type = r.choice<DisplayType>("type", {{"none", DisplayType::None},
                                                         {"looking_glass", DisplayType::LookingGlass},

@@ -31,12 +31,11 @@ std::optional<std::string> normalised(const MapReader& r, const std::string& key
     return result;
 }
 
-MapReader item_reader(const Node* item, const std::string& path, std::vector<std::string> keys,
-                      Diagnostics& diags)
+MapReader item_reader(const Node* item, const std::string& path, Diagnostics& diags)
 {
     if (item->is_null())
         diags.error(item->pos, path, "expected a mapping of keys, got an empty item");
-    return MapReader(item, path, std::move(keys), diags);
+    return MapReader(item, path, diags);
 }
 
 std::string item_path(const MapReader& parent, const std::string& key, size_t index)

@@ -92,8 +92,7 @@ std::vector<PciFunction> parse_pci_functions(const MapReader& parent, const std:
     std::vector<PciFunction> out;
     const auto items = parent.list(key);
     for (size_t i = 0; i < items.size(); ++i) {
-        const MapReader r = item_reader(items[i], item_path(parent, key, i),
-                                        {"host_id", "vm_id", "multi_function", "x_vga", "romfile"}, parent.diags());
+        const MapReader r = item_reader(items[i], item_path(parent, key, i), parent.diags());
         if (!r.present())
             continue;
         if (auto f = parse_pci_function(r, seen))
@@ -104,13 +103,12 @@ std::vector<PciFunction> parse_pci_functions(const MapReader& parent, const std:
 
 Host parse_host(const MapReader& root, const Usb& usb, PciSeen& seen)
 {
-    const MapReader r = root.map("host", {"usb", "pci"});
+    const MapReader r = root.map("host");
     Host host;
     std::map<std::string, std::string> vm_ports;
     const auto items = r.list("usb");
     for (size_t i = 0; i < items.size(); ++i) {
-        const MapReader item = item_reader(items[i], item_path(r, "usb", i),
-                                           {"vm_port", "host_bus", "host_port", "id"}, r.diags());
+        const MapReader item = item_reader(items[i], item_path(r, "usb", i), r.diags());
         if (!item.present())
             continue;
         if (auto d = parse_usb_device(item, vm_ports))

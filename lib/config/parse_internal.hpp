@@ -66,8 +66,7 @@ std::optional<std::string> normalised(const MapReader& r, const std::string& key
                                       std::string_view what);
 // A reader for one item of a list; an empty item is reported (MapReader
 // treats a null node as absent, which for an item would hide the mistake).
-MapReader item_reader(const Node* item, const std::string& path, std::vector<std::string> keys,
-                      Diagnostics& diags);
+MapReader item_reader(const Node* item, const std::string& path, Diagnostics& diags);
 // "network" + 2 -> "network[2]", relative to the reader's path.
 std::string item_path(const MapReader& parent, const std::string& key, size_t index);
 

@@ -145,9 +145,7 @@ std::vector<Nic> parse_network(const MapReader& root)
     NetworkChecks checks;
     const auto items = root.list("network");
     for (size_t i = 0; i < items.size(); ++i) {
-        const MapReader r = item_reader(items[i], item_path(root, "network", i),
-                                        {"type", "bridge", "driver", "mac", "forward", "ifname", "parent"},
-                                        root.diags());
+        const MapReader r = item_reader(items[i], item_path(root, "network", i), root.diags());
         if (r.present())
             nics.push_back(parse_nic(r, checks));
     }

@@ -15,15 +15,6 @@ const std::vector<std::pair<std::string, DriveModel>> drive_models{
     {"sata-cd", DriveModel::SataCd},       {"nvme", DriveModel::Nvme},
 };
 
-const std::vector<std::string> drive_option_keys{"file",       "format", "discard",  "cache", "detect_zeroes", "boot_index",
-                                                 "serial",     "readonly", "ssd",    "create", "size"};
-
-std::vector<std::string> with_type(std::vector<std::string> keys)
-{
-    keys.insert(keys.begin(), "type");
-    return keys;
-}
-
 DriveModel model_named(const std::string& name)
 {
     for (const auto& [n, m] : drive_models)
@@ -168,7 +159,7 @@ std::optional<StorageGroup> parse_group(const MapReader& r, DriveChecks& checks)
     const ControllerKind k = kind.value_or(ControllerKind{ControllerModel::VirtioScsi, DriveModel::ScsiHd, DriveModel::ScsiCd});
     group.controller = k.controller;
     for (size_t i = 0; i < items.size(); ++i) {
-        const MapReader item = item_reader(items[i], item_path(r, "drives", i), with_type(drive_option_keys), r.diags());
+        const MapReader item = item_reader(items[i], item_path(r, "drives", i), r.diags());
         if (!item.present())
             continue;
         const auto cd = item.choice<bool>("type", {{"hd", false}, {"cd", true}});
@@ -234,12 +225,12 @@ std::vector<StorageGroup> parse_storage(const MapReader& root, const DeviceDefau
         const Node* item = items[i];
         const std::string path = item_path(root, "storage", i);
         if (item->is_map() && (item->find("controller") || item->find("drives"))) {
-            const MapReader r(item, path, {"controller", "drives"}, root.diags());
+            const MapReader r(item, path, root.diags(), "group");
             if (auto group = parse_group(r, checks))
                 groups.push_back(std::move(*group));
             continue;
         }
-        const MapReader r = item_reader(item, path, with_type(drive_option_keys), root.diags());
+        const MapReader r = item_reader(item, path, root.diags());
         if (!r.present())
             continue;
         const auto model = flat_model(r, devices);

@@ -16,7 +16,7 @@ Chip parse_chipset(const MapReader& sys)
         assign(chip.type, sys.choice("chipset", chipset_choices));
         return chip;
     }
-    const MapReader r = sys.map("chipset", {"type", "version"});
+    const MapReader r = sys.map("chipset");
     assign(chip.type, r.choice("type", chipset_choices));
     assign(chip.version, checked(r, "version", valid_machine_version, "a machine version such as \"7.2\""));
     return chip;
@@ -24,7 +24,7 @@ Chip parse_chipset(const MapReader& sys)
 
 Bios parse_bios(const MapReader& sys)
 {
-    const MapReader r = sys.map("bios", {"type", "uuid", "file", "secure_boot"});
+    const MapReader r = sys.map("bios");
     Bios bios;
     assign(bios.type, r.choice<FirmwareType>("type", {{"ovmf", FirmwareType::Ovmf}, {"seabios", FirmwareType::Seabios}}));
     assign(bios.uuid, normalised(r, "uuid", normalise_uuid, "a UUID such as 5c4e7c1a-2b8e-4f6a-9d3b-0e1f2a3b4c5d"));
@@ -78,7 +78,7 @@ void check_vcpu_count(const MapReader& r, const Cpu& cpu, Chipset chipset)
 
 Cpu parse_cpu(const MapReader& sys, Chipset chipset)
 {
-    const MapReader r = sys.map("cpu", {"model", "sockets", "cores", "threads", "flags"});
+    const MapReader r = sys.map("cpu");
     Cpu cpu;
     assign(cpu.model, checked(r, "model", valid_cpu_model, "a CPU model name such as host, max or Haswell-noTSX"));
     auto count = [&](const char* key, unsigned& field) {
@@ -102,7 +102,7 @@ Cpu parse_cpu(const MapReader& sys, Chipset chipset)
 
 Memory parse_memory(const MapReader& sys)
 {
-    const MapReader r = sys.map("memory", {"max", "balloon"});
+    const MapReader r = sys.map("memory");
     Memory mem;
     constexpr uint64_t mib = 1u << 20;
     if (auto bytes = r.size("max", mib)) {
@@ -119,7 +119,7 @@ Memory parse_memory(const MapReader& sys)
 
 Tpm parse_tpm(const MapReader& sys)
 {
-    const MapReader r = sys.map("tpm", {"type", "version", "disk", "socket"});
+    const MapReader r = sys.map("tpm");
     Tpm tpm;
     assign(tpm.type, r.choice<TpmType>("type", {{"swtpm", TpmType::Swtpm}, {"none", TpmType::None}}));
     if (auto version = r.str("version")) {
@@ -144,7 +144,7 @@ Tpm parse_tpm(const MapReader& sys)
 
 std::string parse_applesmc(const MapReader& sys)
 {
-    const MapReader r = sys.map("applesmc", {"osk"});
+    const MapReader r = sys.map("applesmc");
     auto osk = r.str("osk");
     if (!osk)
         return {};
@@ -157,7 +157,7 @@ std::string parse_applesmc(const MapReader& sys)
 
 Kernel parse_kernel(const MapReader& sys)
 {
-    const MapReader r = sys.map("kernel", {"image", "initrd", "cmdline"});
+    const MapReader r = sys.map("kernel");
     Kernel k;
     assign(k.image, r.absolute_path("image"));
     assign(k.initrd, r.absolute_path("initrd"));
@@ -174,8 +174,7 @@ Kernel parse_kernel(const MapReader& sys)
 
 System parse_system(const MapReader& root)
 {
-    const MapReader r = root.map("system", {"chipset", "bios", "cpu", "memory", "tpm", "applesmc", "kernel",
-                                            "rtc", "hyperv"});
+    const MapReader r = root.map("system");
     System sys;
     sys.chipset = parse_chipset(r);
     sys.bios = parse_bios(r);

@@ -6,51 +6,11 @@
 #include <fmt/format.h>
 
 #include "base/suggest.hpp"
+#include "config/keys.hpp"
 #include "base/quantities.hpp"
 
 namespace ezkvm::config {
 namespace {
-
-std::vector<std::pair<std::string, std::vector<std::string>>>& schema_registry()
-{
-    static std::vector<std::pair<std::string, std::vector<std::string>>> registry;
-    return registry;
-}
-
-// "storage[2].drives[0]" -> "storage[].drives[]"
-std::string path_pattern(const std::string& path)
-{
-    std::string out;
-    bool in_index = false;
-    for (char c : path) {
-        if (c == '[') {
-            in_index = true;
-            out += "[]";
-        } else if (c == ']') {
-            in_index = false;
-        } else if (!in_index) {
-            out += c;
-        }
-    }
-    return out;
-}
-
-// One pattern may be read with different key lists (a storage[] item is a flat
-// drive or a controller group): the pattern records the union of them.
-void register_schema(const std::string& path, const std::vector<std::string>& keys)
-{
-    auto& reg = schema_registry();
-    const std::string pattern = path_pattern(path);
-    for (auto& [p, known] : reg) {
-        if (p != pattern)
-            continue;
-        for (const auto& k : keys)
-            if (std::find(known.begin(), known.end(), k) == known.end())
-                known.push_back(k);
-        return;
-    }
-    reg.emplace_back(pattern, keys);
-}
 
 }  // namespace
 
@@ -84,10 +44,9 @@ std::optional<std::string> scalar_text(const Node& node, const std::string& path
     return node.scalar;
 }
 
-MapReader::MapReader(const Node* node, std::string path, std::vector<std::string> keys, Diagnostics& diags)
-    : node_(node), path_(std::move(path)), allowed_(std::move(keys)), diags_(diags)
+MapReader::MapReader(const Node* node, std::string path, Diagnostics& diags, std::string_view form)
+    : node_(node), path_(std::move(path)), allowed_(keys_of(path_, form)), diags_(diags)
 {
-    register_schema(path_, allowed_);
     if (node_ && node_->is_null())
         node_ = nullptr;
     if (!node_)
@@ -244,9 +203,9 @@ std::optional<std::vector<std::string>> MapReader::str_list(const std::string& k
     return out;
 }
 
-MapReader MapReader::map(const std::string& key, std::vector<std::string> allowed) const
+MapReader MapReader::map(const std::string& key) const
 {
-    return MapReader(get(key), path_of(key), std::move(allowed), diags_);
+    return MapReader(get(key), path_of(key), diags_);
 }
 
 std::vector<const Node*> MapReader::list(const std::string& key) const
@@ -277,11 +236,6 @@ void MapReader::warning(const std::string& key, std::string message, std::string
 void MapReader::bad_choice(const std::string& key, const std::string& got, const std::vector<std::string>& names) const
 {
     error(key, fmt::format("'{}' is not a valid choice", got), suggestion(got, names));
-}
-
-const std::vector<std::pair<std::string, std::vector<std::string>>>& MapReader::schema()
-{
-    return schema_registry();
 }
 
 }  // namespace ezkvm::config

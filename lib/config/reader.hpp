@@ -1,13 +1,14 @@
 #pragma once
-// Typed, strict access to one mapping of a VM file. A MapReader is built with
-// the keys that mapping may hold: any other key is an error at once (with a
-// "did you mean"), so no key is ever silently ignored. Every getter reports a
+// Typed, strict access to one mapping of a VM file. A MapReader takes the keys
+// that mapping may hold from the key table (keys.hpp): any other key is an error
+// at once (with a "did you mean"), so no key is ever silently ignored. Every getter reports a
 // wrong type or bad value with the node's position and key path and returns
 // nullopt, so parsing goes on and all errors of a file are reported.
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -22,7 +23,8 @@ class MapReader {
 public:
     // `node` may be null (section absent): every getter then returns nullopt.
     // A node that is not a mapping is reported as an error.
-    MapReader(const Node* node, std::string path, std::vector<std::string> allowed, Diagnostics& diags);
+    // `form` names a second shape of the same path in the key table ("group").
+    MapReader(const Node* node, std::string path, Diagnostics& diags, std::string_view form = {});
 
     bool present() const { return node_ != nullptr; }
     const std::string& path() const { return path_; }
@@ -56,15 +58,12 @@ public:
     }
 
     // A sub-mapping reader (absent when the key is absent).
-    MapReader map(const std::string& key, std::vector<std::string> allowed) const;
+    MapReader map(const std::string& key) const;
     // The items of a list (empty when absent); a non-list is reported.
     std::vector<const Node*> list(const std::string& key) const;
 
     void error(const std::string& key, std::string message, std::string hint = {}) const;
     void warning(const std::string& key, std::string message, std::string hint = {}) const;
-
-    // Every key list any MapReader was built with, by path pattern ("storage[].drives[]").
-    static const std::vector<std::pair<std::string, std::vector<std::string>>>& schema();
 
 private:
     template <class E>
