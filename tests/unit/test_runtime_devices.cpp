@@ -8,15 +8,13 @@
 #include <filesystem>
 
 #include "host/device_acl.hpp"
-#include "runtime/prepare.hpp"
 #include "runtime/usb_access.hpp"
-#include "test_runtime_support.hpp"
+#include "prepare_fixture.hpp"
 
 using namespace ezkvm;
 using namespace ezkvm::runtime;
 using ezkvm::test::read_file;
 using ezkvm::test::stat_of;
-using ezkvm::test::TempDir;
 using ezkvm::test::write_file;
 
 namespace {
@@ -24,17 +22,11 @@ namespace {
 constexpr uid_t vm_uid = 4321;
 constexpr gid_t vm_gid = 4322;
 
-struct Fixture {
-    TempDir dir;
-    config::VmSpec spec;
-    PrepareInput input;
-
+// A fixture root for /dev and /sys, and a VM user who is not us.
+struct Fixture : test::PrepareFixture {
     Fixture()
     {
-        spec.system.bios.type = config::FirmwareType::Seabios;
-        input.spec = &spec;
         input.root = dir / "root";
-        input.paths = VmPaths{dir / "run/vm", dir / "state/vm", dir / "creds"};
         input.owner = Owner{vm_uid, vm_gid};
         std::filesystem::create_directories(input.root + "/dev/shm");
     }
@@ -61,15 +53,6 @@ struct Fixture {
         write_file(input.root + node, "");
         ::chmod((input.root + node).c_str(), 0664);
         return input.root + node;
-    }
-
-    std::vector<Created> run_ok()
-    {
-        Diagnostics diags;
-        auto created = prepare(input, diags);
-        INFO((diags.empty() ? "" : diags.items().front().str()));
-        REQUIRE(diags.empty());
-        return created;
     }
 };
 

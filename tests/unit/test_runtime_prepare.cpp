@@ -6,41 +6,17 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "runtime/prepare.hpp"
-#include "test_runtime_support.hpp"
+#include "prepare_fixture.hpp"
 
 using namespace ezkvm;
 using namespace ezkvm::runtime;
 using ezkvm::test::read_file;
 using ezkvm::test::stat_of;
-using ezkvm::test::TempDir;
 using ezkvm::test::write_file;
 
 namespace {
 
-// A VM with nothing to prepare but its directories, under `dir`.
-struct Fixture {
-    TempDir dir;
-    config::VmSpec spec;
-    PrepareInput input;
-
-    Fixture()
-    {
-        spec.system.bios.type = config::FirmwareType::Seabios;
-        input.spec = &spec;
-        input.paths = VmPaths{dir / "run/vm", dir / "state/vm", dir / "creds"};
-    }
-
-    std::vector<Created> run(Diagnostics& diags) { return prepare(input, diags); }
-    std::vector<Created> run_ok()
-    {
-        Diagnostics diags;
-        auto created = run(diags);
-        INFO((diags.empty() ? "" : diags.items().front().str()));
-        REQUIRE(diags.empty());
-        return created;
-    }
-
+struct Fixture : test::PrepareFixture {
     config::Drive& add_drive(const std::string& file, uint64_t size, config::DriveFormat format)
     {
         config::Drive drive;
