@@ -15,6 +15,10 @@ struct Plan {
     qemu::Command command;
     VmPaths paths;
     std::vector<std::string> passthrough;  // host PCI addresses ("0000:03:00.0"), config::passthrough_addresses
+    // The block devices its disks, UEFI variables and TPM state live on, normalized, in that order.
+    std::vector<std::string> block_devices;
+    bool swtpm = false;                   // a software TPM in units of its own
+    bool gl_without_render_node = false;  // GL on a DRM render node qemu picks itself
 };
 
 }  // namespace ezkvm::planner

@@ -1,8 +1,10 @@
 #include "planner/planner.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 
+#include "base/host_path.hpp"
 #include "config/passthrough.hpp"
 #include "firmware/firmware.hpp"
 #include "planner/accel_choice.hpp"
@@ -16,6 +18,32 @@ Pos bios_pos(const config::LoadedVm& vm)
         if (const auto* bios = system->node().find("bios"))
             return bios->node().pos;
     return vm.merged.pos;
+}
+
+// Block devices the VM's disks, UEFI variables and TPM state live on.
+std::vector<std::string> block_devices(const config::VmSpec& spec)
+{
+    std::vector<std::string> devices;
+    auto add = [&devices](const std::string& path) {
+        if (path.empty() || !is_device_path(path))
+            return;
+        const std::string normal = normalize_path(path);
+        if (std::find(devices.begin(), devices.end(), normal) == devices.end())
+            devices.push_back(normal);
+    };
+    for (const auto& group : spec.storage)
+        for (const auto& drive : group.drives)
+            add(drive.file);
+    add(spec.system.bios.file);
+    if (spec.system.tpm.type == config::TpmType::Swtpm)
+        add(spec.system.tpm.disk);
+    return devices;
+}
+
+bool gl_without_render_node(const config::VmSpec& spec)
+{
+    const bool gl = (spec.spice.enabled && spec.spice.gl) || spec.gpu.gl || spec.display.gl;
+    return gl && spec.spice.render_node.empty();
 }
 
 }  // namespace
@@ -70,7 +98,12 @@ std::optional<Plan> plan_vm(const config::LoadedVm& vm, const config::Environmen
     auto command = qemu::build_command(input, diags);
     if (diags.error_count() > errors_before)
         return std::nullopt;
-    return Plan{std::move(command), input.paths, config::passthrough_addresses(vm.spec)};
+    return Plan{std::move(command),
+                input.paths,
+                config::passthrough_addresses(vm.spec),
+                block_devices(vm.spec),
+                vm.spec.system.tpm.type == config::TpmType::Swtpm,
+                gl_without_render_node(vm.spec)};
 }
 
 }  // namespace ezkvm::planner

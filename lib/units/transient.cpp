@@ -137,7 +137,7 @@ std::optional<bus::TransientUnit> transient_vm_unit(const config::LoadedVm& vm, 
     b.words("Documentation", {"man:ezkvm@.service(8)", "man:ezkvm.yaml(5)"});
     b.words("Wants", {host_probe_unit});
     b.words("After", {host_probe_unit});
-    for (const auto& unit : vm_bound_units(spec)) {
+    for (const auto& unit : vm_bound_units(plan)) {
         b.words("BindsTo", {unit});
         b.words("After", {unit});
     }

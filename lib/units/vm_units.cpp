@@ -20,11 +20,6 @@ constexpr const char* activated_ctrl = "type=unixio,fd=3";
 // Time ExecStop= gets beyond the VM's own stop timeout to escalate to quit and kill.
 constexpr unsigned stop_grace_seconds = 30;
 
-bool has_swtpm(const config::VmSpec& spec)
-{
-    return spec.system.tpm.type == config::TpmType::Swtpm;
-}
-
 std::string vm_user(const config::VmSpec& spec, const UnitSettings& settings)
 {
     return spec.general.user.empty() ? settings.default_user : spec.general.user;
@@ -50,29 +45,6 @@ void bind_to(UnitFile& unit, const std::optional<std::string>& device)
     unit.add("Unit", "After", escape_value(*device));
 }
 
-// Block devices the VM's disks, UEFI variables and TPM state live on.
-std::vector<std::string> block_devices(const config::VmSpec& spec)
-{
-    std::vector<std::string> devices;
-    auto add = [&devices](const std::string& path) {
-        if (!path.empty() && is_device_path(path))
-            add_once(devices, normalize_path(path));
-    };
-    for (const auto& group : spec.storage)
-        for (const auto& drive : group.drives)
-            add(drive.file);
-    add(spec.system.bios.file);
-    if (has_swtpm(spec))
-        add(spec.system.tpm.disk);
-    return devices;
-}
-
-bool uses_gl_without_render_node(const config::VmSpec& spec)
-{
-    const bool gl = (spec.spice.enabled && spec.spice.gl) || spec.gpu.gl || spec.display.gl;
-    return gl && spec.spice.render_node.empty();
-}
-
 void add_vm_access(UnitFile& unit, const config::VmSpec& spec, const planner::Plan& plan)
 {
     const auto& paths = plan.paths;
@@ -85,7 +57,7 @@ void add_vm_access(UnitFile& unit, const config::VmSpec& spec, const planner::Pl
         access.use(spec.spice.path, true);
     if (spec.vnc.enabled && spec.vnc.port == 0 && !spec.vnc.path.empty())
         access.use(spec.vnc.path, true);
-    if (has_swtpm(spec) && !spec.system.tpm.socket.empty())
+    if (plan.swtpm && !spec.system.tpm.socket.empty())
         access.use(spec.system.tpm.socket, false);
     if (!plan.passthrough.empty()) {
         access.use("/dev/vfio/vfio", true);
@@ -93,7 +65,7 @@ void add_vm_access(UnitFile& unit, const config::VmSpec& spec, const planner::Pl
     }
     if (!spec.host.usb.empty())
         access.use_device_class("char-usb_device");
-    if (uses_gl_without_render_node(spec))
+    if (plan.gl_without_render_node)
         access.use_device_class("char-drm");
     access.add_to(unit, "Service");
 }
@@ -120,11 +92,11 @@ GeneratedFile vm_dropin(const config::LoadedVm& vm, const planner::Plan& plan, c
     // Probes the host (when its cache is not current) before the VM starts.
     unit.add("Unit", "Wants", host_probe_unit);
     unit.add("Unit", "After", host_probe_unit);
-    if (has_swtpm(spec)) {
+    if (plan.swtpm) {
         unit.add("Unit", "Requires", escape_value(swtpm_socket_name(vm.name)));
         unit.add("Unit", "After", escape_value(swtpm_socket_name(vm.name)));
     }
-    for (const auto& device : block_devices(spec))
+    for (const auto& device : plan.block_devices)
         bind_to(unit, device_unit(device));
     add_network_dependencies(unit, spec);
     if (system)
@@ -245,10 +217,10 @@ std::vector<std::string> vm_mount_paths(const qemu::Command& command)
     return mounts;
 }
 
-std::vector<std::string> vm_bound_units(const config::VmSpec& spec)
+std::vector<std::string> vm_bound_units(const planner::Plan& plan)
 {
     std::vector<std::string> names;
-    for (const auto& device : block_devices(spec))
+    for (const auto& device : plan.block_devices)
         if (auto unit = device_unit(device))
             names.push_back(*unit);
     return names;
@@ -270,7 +242,7 @@ std::vector<GeneratedFile> vm_unit_files(const config::LoadedVm& vm, const plann
     std::vector<GeneratedFile> files{vm_dropin(vm, plan, settings)};
     for (auto& file : passt_dropins(vm, paths, settings))
         files.push_back(std::move(file));
-    if (has_swtpm(vm.spec)) {
+    if (plan.swtpm) {
         files.push_back(swtpm_service_dropin(vm, paths, settings));
         if (needs_swtpm_socket_dropin(vm.spec, settings))
             files.push_back(swtpm_socket_dropin(vm, settings));

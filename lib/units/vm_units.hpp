@@ -34,7 +34,7 @@ std::string swtpm_socket_name(const std::string& vm);   // ezkvm-swtpm@<vm>.sock
 std::vector<std::string> vm_exec_start(const qemu::Command& command, const std::string& helper);
 unsigned vm_stop_timeout_seconds(const config::VmSpec& spec);
 std::vector<std::string> vm_mount_paths(const qemu::Command& command);
-std::vector<std::string> vm_bound_units(const config::VmSpec& spec);
+std::vector<std::string> vm_bound_units(const planner::Plan& plan);
 std::vector<std::string> vm_credentials(const config::VmSpec& spec);
 
 std::vector<GeneratedFile> vm_unit_files(const config::LoadedVm& vm, const planner::Plan& plan,

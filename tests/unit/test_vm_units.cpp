@@ -106,7 +106,10 @@ TEST_CASE("drop-ins for a VM with a TPM, disks, bridges and autostart")
     command.argv = {"/usr/bin/qemu-system-x86_64", "-name", "guest=web", "-drive", "file=/srv/vms/web-data.qcow2"};
     command.host_paths = {used("/dev/vm1/web-root", true), used("/srv/vms/web-data.qcow2", true),
                           used("/srv/iso/debian.iso", false)};
-    const auto files = vm_unit_files(vm, plan_of(command, system_paths("web")), system_settings());
+    auto plan = plan_of(command, system_paths("web"));
+    plan.block_devices = {"/dev/vm1/web-root"};
+    plan.swtpm = true;
+    const auto files = vm_unit_files(vm, plan, system_settings());
 
     CHECK(paths_of(files) == std::vector<std::string>{"ezkvm@web.service.d/50-ezkvm.conf",
                                                       "ezkvm-swtpm@web.service.d/50-ezkvm.conf",
@@ -191,7 +194,9 @@ system:
 )");
     qemu::HostPath tpm_state = used("/dev/vm1/tpm-state", true);
     tpm_state.user = qemu::HostPath::User::Swtpm;
-    const auto plan = plan_of({{"/usr/bin/qemu-system-x86_64"}, {tpm_state}, {}, "none"}, system_paths("tpm"));
+    auto plan = plan_of({{"/usr/bin/qemu-system-x86_64"}, {tpm_state}, {}, "none"}, system_paths("tpm"));
+    plan.block_devices = {"/dev/vm1/tpm-state"};
+    plan.swtpm = true;
     const auto files = vm_unit_files(vm, plan, system_settings());
 
     const std::string& service = file_named(files, "ezkvm@tpm.service.d/50-ezkvm.conf").content;
@@ -234,11 +239,13 @@ TEST_CASE("user VMs: no User=, no sandbox changes, links in default.target.wants
     settings.unit_dir = "/usr/lib/systemd/user";
     const VmPaths paths{"/run/user/1000/ezkvm/desk", "/home/u/.local/state/ezkvm/desk",
                         "/run/user/1000/credentials"};
-    const auto plan = plan_of({{"/usr/bin/qemu-system-x86_64"},
-                               {used("/dev/vm1/web-root", true), used("/srv/vms/web-data.qcow2", true)},
-                               {},
-                               "none"},
-                              paths);
+    auto plan = plan_of({{"/usr/bin/qemu-system-x86_64"},
+                         {used("/dev/vm1/web-root", true), used("/srv/vms/web-data.qcow2", true)},
+                         {},
+                         "none"},
+                        paths);
+    plan.block_devices = {"/dev/vm1/web-root"};
+    plan.swtpm = true;
     const auto files = vm_unit_files(vm, plan, settings);
 
     const std::string& service = file_named(files, "ezkvm@desk.service.d/50-ezkvm.conf").content;
@@ -269,11 +276,13 @@ host:
 spice: { path: /srv/spice/gpu.sock, gl: yes }
 vnc: { port: 5901, addr: 0.0.0.0, password_credential: vnc-pw }
 )");
-    const auto plan = plan_of({{"/usr/bin/qemu-system-x86_64"},
-                               {used("/home/alice/vms/gpu.qcow2", true), used("/dev/sr0", false)},
-                               {},
-                               "none"},
-                              system_paths("gpu"), {"0000:03:00.0"});
+    auto plan = plan_of({{"/usr/bin/qemu-system-x86_64"},
+                         {used("/home/alice/vms/gpu.qcow2", true), used("/dev/sr0", false)},
+                         {},
+                         "none"},
+                        system_paths("gpu"), {"0000:03:00.0"});
+    plan.block_devices = {"/dev/sr0"};
+    plan.gl_without_render_node = true;  // spice.gl without spice.render_node
     const auto files = vm_unit_files(vm, plan, system_settings());
     const std::string& service = files.at(0).content;
     const std::string service_part = service.substr(service.find("[Service]"));
