@@ -7,6 +7,7 @@
 #include "config/passthrough.hpp"
 #include "runtime/swtpm_command.hpp"
 #include "units/file_access.hpp"
+#include "units/identity.hpp"
 #include "units/network_units.hpp"
 #include "units/unit_file.hpp"
 #include "units/unit_names.hpp"
@@ -24,11 +25,6 @@ constexpr unsigned stop_grace_seconds = 30;
 bool has_swtpm(const config::VmSpec& spec)
 {
     return spec.system.tpm.type == config::TpmType::Swtpm;
-}
-
-std::string vm_user(const config::VmSpec& spec, const UnitSettings& settings)
-{
-    return spec.general.user.empty() ? settings.default_user : spec.general.user;
 }
 
 std::string header(const config::LoadedVm& vm)
@@ -155,7 +151,7 @@ GeneratedFile vm_dropin(const config::LoadedVm& vm, const qemu::Plan& plan, cons
         unit.add("Unit", "RequiresMountsFor", escape_word(path));
 
     if (system)
-        unit.add("Service", "User", escape_value(vm_user(spec, settings)));
+        add_identity(unit, vm_identity(vm.name, spec.general.user));
     unit.add("Service", "ExecStart", escape_command(vm_exec_start(plan, settings.helper_binary)));
     unit.add("Service", "Environment", escape_value(host_fingerprint_setting(plan.host_fingerprint)));
     unit.add("Service", "TimeoutStopSec", std::to_string(vm_stop_timeout_seconds(spec)));
@@ -183,7 +179,7 @@ GeneratedFile swtpm_service_dropin(const config::LoadedVm& vm, const VmPaths& pa
     else
         unit.add("Unit", "RequiresMountsFor", escape_word(state));
     if (settings.scope == Scope::System)
-        unit.add("Service", "User", escape_value(vm_user(spec, settings)));
+        add_identity(unit, vm_identity(vm.name, spec.general.user));
     unit.add("Service", "ExecStart", escape_command(runtime::swtpm_command(spec, paths, settings.swtpm_binary, activated_ctrl)));
     if (settings.scope == Scope::System && !tpm.disk.empty()) {
         FileAccess access({paths.runtime_dir, paths.state_dir});
@@ -193,16 +189,18 @@ GeneratedFile swtpm_service_dropin(const config::LoadedVm& vm, const VmPaths& pa
     return {swtpm_service_name(vm.name) + ".d/" + dropin, unit.render(), {}};
 }
 
-// The shipped socket unit listens on the VM's runtime directory, owned by the
-// default user: only another user or path needs a drop-in.
-bool socket_owned_by_other_user(const config::VmSpec& spec, const UnitSettings& settings)
+// The shipped socket unit listens in the VM's runtime directory, which only
+// the VM's uid can enter: a static user (general.user) or another path needs a
+// drop-in. A dynamic user cannot own the socket (systemd makes it before the
+// user exists); the directory keeps it private.
+bool socket_owned_by_static_user(const config::VmSpec& spec, const UnitSettings& settings)
 {
-    return settings.scope == Scope::System && vm_user(spec, settings) != settings.default_user;
+    return settings.scope == Scope::System && !spec.general.user.empty();
 }
 
 bool needs_swtpm_socket_dropin(const config::VmSpec& spec, const UnitSettings& settings)
 {
-    return socket_owned_by_other_user(spec, settings) || !spec.system.tpm.socket.empty();
+    return socket_owned_by_static_user(spec, settings) || !spec.system.tpm.socket.empty();
 }
 
 GeneratedFile swtpm_socket_dropin(const config::LoadedVm& vm, const UnitSettings& settings)
@@ -210,8 +208,10 @@ GeneratedFile swtpm_socket_dropin(const config::LoadedVm& vm, const UnitSettings
     const auto& spec = vm.spec;
     UnitFile unit(header(vm));
     unit.add("Unit", "SourcePath", escape_value(vm.source));
-    if (socket_owned_by_other_user(spec, settings))
-        unit.add("Socket", "SocketUser", escape_value(vm_user(spec, settings)));
+    if (socket_owned_by_static_user(spec, settings))
+        unit.add("Socket", "SocketUser", escape_value(spec.general.user));
+    // Outside /run/ezkvm/<vm>, no directory keeps the socket private.
+    unit.add("Socket", "SocketMode", "0600");
     if (!spec.system.tpm.socket.empty()) {
         unit.add("Socket", "ListenStream", "");  // drops the shipped unit's path
         unit.add("Socket", "ListenStream", escape_value(normalize_path(spec.system.tpm.socket)));
