@@ -1,24 +1,14 @@
 // ExecStartPre=+: runs as root outside the sandbox and makes what qemu and
 // swtpm need before they start, owned by the user they run as.
-#include <grp.h>
-#include <sys/stat.h>
-
-#include <algorithm>
 #include <cstdlib>
-#include <filesystem>
 
 #include "helpers/helper.hpp"
-#include "bus/manager.hpp"
 #include "host/device_open.hpp"
 #include "hostcaps/cache.hpp"
 #include "net/host_network.hpp"
 #include "net/links.hpp"
 #include "runtime/prepare.hpp"
 #include "runtime/vars_template.hpp"
-#include "config/passthrough.hpp"
-#include "units/file_access.hpp"
-#include "units/identity.hpp"
-#include "units/unit_names.hpp"
 #include "units/settings.hpp"
 #include "units/vm_units.hpp"
 #include "checks/host_check.hpp"
@@ -26,108 +16,6 @@
 
 namespace ezkvm::helper {
 namespace {
-
-// The group polkit's rule lets start and stop every system VM (polkit/50-ezkvm.rules): for people.
-constexpr const char* operators_group = "ezkvm";
-
-// A static user (general.user) in the group polkit trusts to manage every VM
-// would hand that power to the VM's qemu, swtpm and passt.
-bool in_operators_group(const host::UserIdentity& user)
-{
-    const group* operators = ::getgrnam(operators_group);
-    if (!operators)
-        return false;
-    int count = 64;
-    std::vector<gid_t> groups(static_cast<size_t>(count));
-    if (::getgrouplist(user.name.c_str(), user.gid, groups.data(), &count) < 0) {
-        groups.resize(static_cast<size_t>(count));
-        ::getgrouplist(user.name.c_str(), user.gid, groups.data(), &count);
-    }
-    groups.resize(static_cast<size_t>(std::max(count, 0)));
-    return std::find(groups.begin(), groups.end(), operators->gr_gid) != groups.end();
-}
-
-// The user the unit runs qemu as (the generator's User=): the VM's dynamic
-// user, whose uid systemd chose for this run, or general.user. A user manager
-// runs everything as its own user.
-std::optional<Owner> vm_owner(const config::LoadedVm& vm, Scope scope, Diagnostics& diags)
-{
-    if (scope == Scope::User)
-        return Owner::current();
-    const auto identity = units::vm_identity(vm.name, vm.spec.general.user);
-    if (identity.dynamic) {
-        auto bus = bus::Connection::open(Scope::System);
-        auto uid = bus ? bus::dynamic_user_uid(*bus, identity.user) : Result<uint32_t>(bus.error());
-        if (!uid) {
-            diags.error({}, "general.user",
-                        fmt::format("cannot learn the uid of the VM's user {}: {}", identity.user, uid.error().message),
-                        "start it as ezkvm@.service (systemctl start), which makes that user");
-            return std::nullopt;
-        }
-        return Owner{*uid, *uid};  // a dynamic user's group has its uid's number
-    }
-    const auto user = host::find_user(identity.user);
-    if (!user) {
-        diags.error({}, "general.user", fmt::format("the user {} that runs this VM does not exist", identity.user),
-                    "create it or change general.user (without it, the VM gets a user of its own)");
-        return std::nullopt;
-    }
-    if (in_operators_group(*user)) {
-        diags.error({}, "general.user",
-                    fmt::format("the user {} is in group {}, which may start and stop every VM: the VM's qemu "
-                                "would have that power too",
-                                identity.user, operators_group),
-                    "run the VM as a user outside that group, or leave general.user out");
-        return std::nullopt;
-    }
-    return Owner{user->uid, user->gid};
-}
-
-// The device nodes the VM's user gets for this run (USB ones are found by
-// runtime::grant_usb_access): /dev/kvm, the block devices its disks, UEFI
-// variables and TPM state are on, its VFIO group nodes and kvmfr device.
-std::vector<std::string> vm_device_nodes(const config::VmSpec& spec, const std::string& root)
-{
-    std::vector<std::string> nodes;
-    auto add = [&nodes](const std::string& path) {
-        const std::string node = units::normalize_path(path);
-        if (!path.empty() && units::is_device_path(node) && std::find(nodes.begin(), nodes.end(), node) == nodes.end())
-            nodes.push_back(node);
-    };
-    if (spec.general.accel != config::Accel::Tcg)
-        add("/dev/kvm");
-    for (const auto& group : spec.storage)
-        for (const auto& drive : group.drives)
-            add(drive.file);
-    add(spec.system.bios.file);
-    if (spec.system.tpm.type == config::TpmType::Swtpm)
-        add(spec.system.tpm.disk);
-    for (const auto& address : config::passthrough_addresses(spec)) {
-        std::error_code ec;
-        const auto group = std::filesystem::read_symlink(root + "/sys/bus/pci/devices/" + address + "/iommu_group", ec);
-        if (!ec)
-            add("/dev/vfio/" + group.filename().string());
-    }
-    if (spec.display.type == config::DisplayType::LookingGlass && spec.display.looking_glass.path.starts_with("/dev/kvmfr"))
-        add(spec.display.looking_glass.path);
-    return nodes;
-}
-
-// systemd makes a dynamic user's state directory /var/lib/private/ezkvm/<vm>
-// and links /var/lib/ezkvm/<vm> to it: root's link in root's directory, so
-// following it is safe; the VM's user can change neither.
-std::string real_state_dir(const std::string& state_dir)
-{
-    struct stat st;
-    if (::lstat(state_dir.c_str(), &st) != 0 || !S_ISLNK(st.st_mode) || st.st_uid != 0)
-        return state_dir;
-    std::error_code ec;
-    const auto parent = std::filesystem::path(state_dir).parent_path();
-    if (::lstat(parent.c_str(), &st) != 0 || st.st_uid != 0 || (st.st_mode & 022) != 0)
-        return state_dir;
-    const auto real = std::filesystem::canonical(state_dir, ec);
-    return ec ? state_dir : real.string();
-}
 
 // The unit's ExecStart= was planned from the host capabilities whose fingerprint
 // the generator put in its environment; if the host changed since (a qemu
