@@ -34,11 +34,11 @@ constexpr int exit_forced = 3;
 
 volatile sig_atomic_t interrupted = 0;
 
-Result<void> make_qemu_quit(bus::Connection& bus, const std::string& vm)
+Result<void> make_qemu_quit(bus::Connection& bus, const std::string& unit, const std::string& vm)
 {
-    if (bus.scope() == Scope::System)
+    if (bus.scope() == Scope::System && unit == units::vm_unit_name(vm))
         return bus::queue_start(bus, "ezkvm-force-stop@" + vm + ".service");
-    return bus::kill_main_process(bus, units::vm_unit_name(vm), SIGTERM);
+    return bus::kill_main_process(bus, unit, SIGTERM);
 }
 
 struct StopOptions {
@@ -103,7 +103,7 @@ private:
             if (shown_)
                 std::cerr << "\r\033[K";
             std::cerr << fmt::format("ezkvm: {}: making qemu quit now\n", vm_);
-            if (const auto made = make_qemu_quit(bus_, vm_); !made)
+            if (const auto made = make_qemu_quit(bus_, unit_, vm_); !made)
                 print_bus_error(made.error(), unit_);
         }
         if (!tty_ || forced_by_user_)
@@ -147,7 +147,7 @@ int force_stop(bus::Connection& bus, const std::string& unit, const std::string&
 {
     const auto state = bus::unit_state(bus, unit);
     if (state && state->main_pid != 0) {
-        if (const auto made = make_qemu_quit(bus, vm); !made) {
+        if (const auto made = make_qemu_quit(bus, unit, vm); !made) {
             print_bus_error(made.error(), unit);
             return exit_errors;
         }
