@@ -52,8 +52,8 @@ def connect(path):
     s.settimeout(2)
     try:
         s.connect(path)
-    except socket.timeout:
-        pass  # a full backlog: the permission check let it through, so it counts as reached
+    except (socket.timeout, BlockingIOError):
+        pass  # a full backlog (EAGAIN): the permission check let it through, so it counts as reached
     finally:
         s.close()
 def bus(method, *args):
@@ -223,6 +223,18 @@ def check_polkit(checks, box, report):
                  result.stdout + result.stderr + box.journal("ezkvm-force-stop@vmb.service"))
 
 
+def check_operator_as_vm_user(checks, box, report):
+    """A VM file naming a member of group ezkvm as general.user does not start: its qemu would
+    pass the polkit rule."""
+    box.write_file("/etc/ezkvm/vmc.yaml", (VM_YAML % "vmc").replace("general:\n", f"general:\n  user: {MEMBER}\n"))
+    box.systemctl("daemon-reload")
+    result = box.systemctl("start", "ezkvm@vmc.service", check=False, timeout=300)
+    journal = box.journal("ezkvm@vmc.service")
+    checks.check("a general.user in group ezkvm is refused: the VM does not start",
+                 result.returncode != 0 and f"the user {MEMBER} is in group ezkvm" in journal, journal[-2000:])
+    report.append(("a VM whose general.user is in group ezkvm starts", 1, int(result.returncode == 0)))
+
+
 def steps(checks, box, times):
     box.write_file(ATTACKER, ATTACK)
     if not start_vms(checks, box, times):
@@ -235,6 +247,7 @@ def steps(checks, box, times):
     attack(checks, box, uids["vma"], main_pid(box, "vma"), "vmb", report)
     attack(checks, box, uids["vma"], None, "vmb", report)
     check_polkit(checks, box, report)
+    check_operator_as_vm_user(checks, box, report)
     for name, attempts, successes in report:
         print(f"attack: {name}: {attempts} attempts, {successes} successes")
     box.systemctl("stop", "ezkvm@vma.service", "ezkvm@vmb.service", check=False, timeout=300)
