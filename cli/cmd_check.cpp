@@ -87,7 +87,7 @@ bool check_all(const std::vector<std::string>& targets, const config::Environmen
             planner::plan_vm(*c.vm, env,
                         {HostProblems::Warnings, HostProblems::Warnings, planner::ConsoleLog::Journal,
                          host_capabilities(env.scope),
-                         host::find_user(units::qemu_user_name(c.vm->spec.general.user, env.scope))},
+                         host::find_user(units::qemu_user_name(c.vm->name, c.vm->spec.general.user, env.scope))},
                         c.diags);
             std::vector<const config::LoadedVm*> others;
             for (const auto& o : checked)

@@ -131,7 +131,7 @@ int run_vm(const RunOptions& opts, const GlobalOptions& global)
         plan = planner::plan_vm(*vm, env,
                            {.console_log = planner::ConsoleLog::File,
                             .host = host_capabilities(env.scope),
-                            .qemu_user = host::find_user(units::qemu_user_name({}, Scope::User))},
+                            .qemu_user = host::find_user(units::qemu_user_name({}, {}, Scope::User))},
                            diags);
     if (plan)
         warn_about_user(*vm, diags);

@@ -3,9 +3,12 @@
 // On a terminal it shows the wait and how to cut it short; at the end it says
 // whether the guest powered off (exit 0) or qemu had to be made to quit (exit
 // 3: the unit's ExecStop= status says so). Ctrl-C, like --force, makes qemu
-// exit at once: SIGTERM through systemd (KillUnit), which ends qemu like QMP
-// `quit` (the guest is cut off, qemu's own buffers are flushed); the stop job
-// then finds qemu gone.
+// exit at once: SIGTERM to qemu alone, which ends it like QMP `quit` (the
+// guest is cut off, qemu's own buffers are flushed); the stop job then finds
+// qemu gone. For a system VM the signal is sent by starting
+// ezkvm-force-stop@<vm>.service: polkit sees only a unit and a verb, so it
+// can allow that start, where allowing KillUnit would allow any signal to any
+// of the unit's processes (its root helpers too).
 #include <chrono>
 #include <csignal>
 #include <iostream>
@@ -18,6 +21,7 @@
 #include "cli/unit_jobs.hpp"
 #include "cli/vm_target.hpp"
 #include "config/resolve.hpp"
+#include "units/vm_units.hpp"
 
 namespace ezkvm::cli {
 namespace {
@@ -29,6 +33,13 @@ constexpr int helper_forced = 3;
 constexpr int exit_forced = 3;
 
 volatile sig_atomic_t interrupted = 0;
+
+Result<void> make_qemu_quit(bus::Connection& bus, const std::string& unit, const std::string& vm)
+{
+    if (bus.scope() == Scope::System && unit == units::vm_unit_name(vm))
+        return bus::queue_start(bus, "ezkvm-force-stop@" + vm + ".service");
+    return bus::kill_main_process(bus, unit, SIGTERM);
+}
 
 struct StopOptions {
     std::string vm;
@@ -92,8 +103,8 @@ private:
             if (shown_)
                 std::cerr << "\r\033[K";
             std::cerr << fmt::format("ezkvm: {}: making qemu quit now\n", vm_);
-            if (const auto killed = bus::kill_main_process(bus_, unit_, SIGTERM); !killed)
-                print_bus_error(killed.error(), unit_);
+            if (const auto made = make_qemu_quit(bus_, unit_, vm_); !made)
+                print_bus_error(made.error(), unit_);
         }
         if (!tty_ || forced_by_user_)
             return;
@@ -136,8 +147,8 @@ int force_stop(bus::Connection& bus, const std::string& unit, const std::string&
 {
     const auto state = bus::unit_state(bus, unit);
     if (state && state->main_pid != 0) {
-        if (const auto killed = bus::kill_main_process(bus, unit, SIGTERM); !killed) {
-            print_bus_error(killed.error(), unit);
+        if (const auto made = make_qemu_quit(bus, unit, vm); !made) {
+            print_bus_error(made.error(), unit);
             return exit_errors;
         }
     }

@@ -14,6 +14,7 @@
 #include "config/resolve.hpp"
 #include "base/fd.hpp"
 #include "base/diagnostic.hpp"
+#include "base/private_dir.hpp"
 #include "base/vm_paths.hpp"
 
 namespace ezkvm::helper {
@@ -51,6 +52,19 @@ void say(fmt::format_string<Args...> format, Args&&... args)
 }
 
 void print_diagnostics(const Diagnostics& diags);
+
+// The user the VM's units run it as (the generator's User=): the uid systemd
+// gave the VM's dynamic user for this run, or general.user (refused in group
+// ezkvm, whose members may manage every VM). A user manager runs everything as itself.
+std::optional<Owner> vm_owner(const config::LoadedVm& vm, Scope scope, Diagnostics& diags);
+
+// The state directory prepare works in: systemd's /var/lib/private/ezkvm/<vm>
+// behind its link /var/lib/ezkvm/<vm> for a dynamic user, else `state_dir`.
+std::string real_state_dir(const std::string& state_dir);
+
+// The device nodes the VM's user gets for this run, besides USB (runtime::grant_usb_access):
+// /dev/kvm, the block devices of its disks, UEFI variables and TPM state, its VFIO group nodes, kvmfr.
+std::vector<std::string> vm_device_nodes(const config::VmSpec& spec, const std::string& root);
 
 // Loads the VM file of `inv.vm` the way the CLI does; problems are printed.
 std::optional<config::LoadedVm> load(const Invocation& inv, const config::Environment& env);

@@ -1,10 +1,9 @@
 // ExecStartPre=+: runs as root outside the sandbox and makes what qemu and
 // swtpm need before they start, owned by the user they run as.
-#include <pwd.h>
-
 #include <cstdlib>
 
 #include "helpers/helper.hpp"
+#include "host/device_open.hpp"
 #include "hostcaps/cache.hpp"
 #include "net/host_network.hpp"
 #include "net/links.hpp"
@@ -17,22 +16,6 @@
 
 namespace ezkvm::helper {
 namespace {
-
-// The user the unit runs qemu as: general.user, else ezkvm (the generator's User=).
-// A user manager runs everything as its own user.
-std::optional<Owner> vm_owner(const config::VmSpec& spec, Scope scope, Diagnostics& diags)
-{
-    if (scope == Scope::User)
-        return Owner::current();
-    const std::string name = units::qemu_user_name(spec.general.user, scope);
-    const passwd* user = ::getpwnam(name.c_str());
-    if (!user) {
-        diags.error({}, "general.user", fmt::format("the user {} that runs this VM does not exist", name),
-                    spec.general.user.empty() ? "run systemd-sysusers to create it" : "create it or change general.user");
-        return std::nullopt;
-    }
-    return Owner{user->pw_uid, user->pw_gid};
-}
 
 // The unit's ExecStart= was planned from the host capabilities whose fingerprint
 // the generator put in its environment; if the host changed since (a qemu
@@ -85,22 +68,26 @@ int prepare(const Invocation& inv)
             say("{}", host.note);
         plan = planner::plan_vm(*vm, env,
                            {.host = host.caps ? &*host.caps : nullptr,
-                            .qemu_user = host::find_user(units::qemu_user_name(vm->spec.general.user, inv.scope))},
+                            .qemu_user = host::find_user(units::qemu_user_name(vm->name, vm->spec.general.user, inv.scope))},
                            diags);
     }
     if (plan)
         check_units_current(plan->command, inv.scope, diags);
     std::optional<Owner> owner;
     if (plan && !diags.has_errors())
-        owner = vm_owner(vm->spec, inv.scope, diags);
+        owner = vm_owner(*vm, inv.scope, diags);
     if (owner) {
         runtime::PrepareInput input;
         input.spec = &vm->spec;
         input.paths = paths;
+        if (inv.scope == Scope::System)
+            input.paths.state_dir = real_state_dir(paths.state_dir);
         input.vars_template = runtime::vars_template(*vm, env);
         input.owner = *owner;
         input.root = env.root;
-        input.grant_device_access = inv.scope == Scope::System;  // host.usb: ACLs need root
+        input.grant_device_access = inv.scope == Scope::System;  // ACLs need root
+        if (input.grant_device_access)
+            input.device_nodes = vm_device_nodes(vm->spec, env.root);
         for (const auto& created : runtime::prepare(input, diags))
             say("created {} {}", created.what, created.path);
         if (!diags.has_errors())

@@ -333,6 +333,16 @@ Result<JobResult> run_job(Connection& connection, JobVerb verb, const std::strin
     }, ticker);
 }
 
+Result<void> queue_start(Connection& connection, const std::string& unit)
+{
+    CallError error;
+    const int r = sd_bus_call_method(connection.get(), systemd, manager_path, manager_iface, "StartUnit", error.get(),
+                                     nullptr, "ss", unit.c_str(), "replace");
+    if (r < 0)
+        return make_error(fmt::format("StartUnit {}", unit), error.get(), r);
+    return {};
+}
+
 Result<void> ref_unit(Connection& connection, const std::string& unit)
 {
     const auto path = unit_path(unit);
@@ -391,6 +401,22 @@ Result<void> kill_main_process(Connection& connection, const std::string& unit, 
     if (r < 0)
         return make_error(fmt::format("KillUnit {}", unit), error.get(), r);
     return {};
+}
+
+Result<uint32_t> dynamic_user_uid(Connection& connection, const std::string& user)
+{
+    CallError error;
+    Message reply;
+    sd_bus_message* raw = nullptr;
+    const int r = sd_bus_call_method(connection.get(), systemd, manager_path, manager_iface, "LookupDynamicUserByName",
+                                     error.get(), &raw, "s", user.c_str());
+    reply.reset(raw);
+    if (r < 0)
+        return make_error(fmt::format("LookupDynamicUserByName {}", user), error.get(), r);
+    uint32_t uid = 0;
+    if (const int read = sd_bus_message_read(reply.get(), "u", &uid); read < 0)
+        return errno_error(fmt::format("LookupDynamicUserByName {}: cannot read the answer", user), -read);
+    return uid;
 }
 
 Result<void> reset_failed(Connection& connection, const std::string& unit)

@@ -72,8 +72,15 @@ Result<void> ref_unit(Connection& bus, const std::string& unit);
 // its exit status, or -1 when it was killed by a signal; nullopt when it never ran.
 Result<std::optional<int>> last_exec_status(Connection& bus, const std::string& unit, const char* property);
 
+// StartUnit (mode "replace") without waiting for the job.
+Result<void> queue_start(Connection& bus, const std::string& unit);
+
 // KillUnit: `signal` to the unit's main process only.
 Result<void> kill_main_process(Connection& bus, const std::string& unit, int signal);
+
+// LookupDynamicUserByName: the uid systemd gave a unit's dynamic user (DynamicUser=), while a unit
+// naming it runs (its ExecStartPre=+ and ExecStopPost=+ included).
+Result<uint32_t> dynamic_user_uid(Connection& bus, const std::string& user);
 
 // ResetFailedUnit: forget a failed unit's result (a failed transient unit is kept until then).
 Result<void> reset_failed(Connection& bus, const std::string& unit);

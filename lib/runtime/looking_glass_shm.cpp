@@ -1,6 +1,6 @@
 // looking-glass through a file in /dev/shm: the file exists with at least the
 // configured size before qemu maps it, owned by the VM's user and its group
-// (0660), so a desktop user in that group (ezkvm) can run looking-glass-client.
+// (0660), so a desktop user in that group can run looking-glass-client.
 // A bigger file is left as it is (a client may have it mapped); a file someone
 // else made is refused, since they could still hold it open.
 #include <cerrno>

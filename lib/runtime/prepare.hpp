@@ -22,7 +22,8 @@ struct PrepareInput {
     std::string qemu_img = "qemu-img";
     std::string swtpm_setup = "swtpm_setup";
     std::string root;                   // EZKVM_ROOT: prefixes /sys, /dev (tests)
-    bool grant_device_access = false;   // ACLs on host.usb nodes (root, system VMs)
+    bool grant_device_access = false;   // ACLs on host.usb nodes and device_nodes (root, system VMs)
+    std::vector<std::string> device_nodes;  // besides USB: /dev/kvm, block devices, VFIO groups, kvmfr
 };
 
 struct Created {

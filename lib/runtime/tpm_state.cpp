@@ -65,11 +65,13 @@ std::optional<std::string> runas_user(const Owner& owner, Diagnostics& diags)
     if (::geteuid() != 0 || owner.uid == 0)
         return std::string();
     const passwd* user = ::getpwuid(owner.uid);
-    if (!user) {
-        diags.error({}, "system.tpm", fmt::format("cannot create the TPM state: no user has uid {}", owner.uid));
-        return std::nullopt;
-    }
-    return std::string(user->pw_name);
+    if (user)
+        return std::string(user->pw_name);
+    // A dynamic user (without nss-systemd): swtpm_setup takes a number as uid and gid alike.
+    if (owner.gid == owner.uid)
+        return std::to_string(owner.uid);
+    diags.error({}, "system.tpm", fmt::format("cannot create the TPM state: no user has uid {}", owner.uid));
+    return std::nullopt;
 }
 
 // swtpm_setup running as the owner cannot create a file in a directory of

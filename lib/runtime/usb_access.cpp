@@ -18,7 +18,7 @@
 namespace ezkvm::runtime {
 namespace {
 
-constexpr const char* node_prefix = "/dev/bus/usb/";
+constexpr const char* node_prefix = "/dev/";
 
 struct Record {
     uid_t uid = 0;
@@ -26,10 +26,10 @@ struct Record {
 };
 
 // The record lives in a directory the VM's user owns: trust only what could
-// have been granted (USB device nodes, no "..").
+// have been granted (device nodes in /dev, none in /dev/shm, no "..").
 bool plausible_node(const std::string& node)
 {
-    return node.starts_with(node_prefix) && node.find("..") == std::string::npos;
+    return node.starts_with(node_prefix) && !node.starts_with("/dev/shm/") && node.find("..") == std::string::npos;
 }
 
 // The record's text; nullopt when there is none. Not following links nor
@@ -115,9 +115,12 @@ std::vector<Created> grant_usb_access(const PrepareInput& input, Diagnostics& di
     if (!input.grant_device_access)
         return granted;
     revoke_usb_access(input.paths, input.root, diags);
-    if (devices.empty())
+    if (devices.empty() && input.device_nodes.empty())
         return granted;
     Record record{input.owner.uid, {}};
+    for (const auto& node : input.device_nodes)
+        if (plausible_node(node))
+            record.nodes.push_back(node);
     std::vector<std::pair<const config::UsbHostDevice*, std::string>> found;
     for (size_t i = 0; i < devices.size(); ++i) {
         const auto node = host::find_usb_device(devices[i], input.root);
@@ -133,6 +136,15 @@ std::vector<Created> grant_usb_access(const PrepareInput& input, Diagnostics& di
     // Recorded before granting: whatever happens next, cleanup knows what to take back.
     if (diags.has_errors() || !write_record(usb_access_record(input.paths), record, diags))
         return granted;
+    for (const auto& node : input.device_nodes) {
+        if (!plausible_node(node))
+            continue;
+        if (auto grant = host::grant_user_rw(input.root + node, input.owner.uid); !grant) {
+            diags.error({}, {}, grant.error().message);
+            continue;
+        }
+        granted.push_back(Created{fmt::format("access for the VM's user (uid {}) to", input.owner.uid), node});
+    }
     for (const auto& [device, node] : found) {
         if (auto grant = host::grant_user_rw(input.root + node, input.owner.uid); !grant) {
             diags.error(device->pos, "host.usb", grant.error().message);

@@ -1,7 +1,8 @@
 #pragma once
-// The VM's user may open the host USB devices its file names (host.usb) while
-// the VM runs, and not after: prepare gives it an ACL entry on each
-// /dev/bus/usb/BBB/DDD node and records the nodes in the runtime directory;
+// The VM's user may open the host devices its file names (host.usb, block
+// devices, VFIO groups, kvmfr, /dev/kvm) while the VM runs, and not after:
+// prepare gives it an ACL entry on each node (for USB the /dev/bus/usb/BBB/DDD
+// node found now) and records the nodes in the runtime directory;
 // the unit's ExecStopPost= (ezkvm-helper cleanup) takes the entries back,
 // however qemu ended.
 #include <string>
@@ -15,7 +16,7 @@ namespace ezkvm::runtime {
 std::string usb_access_record(const VmPaths& paths);
 
 // Takes back an earlier grant (a crash left one), then grants the user rw on
-// every host.usb device node and records them. Only with input.grant_device_access.
+// every host.usb device node and input.device_nodes and records them. Only with input.grant_device_access.
 std::vector<Created> grant_usb_access(const PrepareInput& input, Diagnostics& diags);
 
 // Takes back what the record lists and removes it; nothing recorded is fine.

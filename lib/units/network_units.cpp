@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "units/identity.hpp"
 #include "units/unit_names.hpp"
 
 namespace ezkvm::units {
@@ -99,14 +100,15 @@ std::vector<GeneratedFile> passt_dropins(const config::LoadedVm& vm, const VmPat
         unit.add("Unit", "Description",
                  escape_value(fmt::format("passt network of ezkvm VM {}, NIC {}", vm.name, index)));
         unit.add("Unit", "PartOf", escape_value("ezkvm@" + vm.name + ".service"));
-        if (settings.scope == Scope::System)
-            unit.add("Service", "User", escape_value(spec.general.user.empty() ? settings.default_user
-                                                                                : spec.general.user));
-        // The VM's runtime directory (socket, pid file) exists before the VM's own prepare step runs;
-        // kept when passt stops, as the VM's other runtime files are.
+        if (settings.scope == Scope::System) {
+            add_identity(unit, vm_identity(vm.name, spec.general.user));
+            // Only the VM's own runtime directory, as qemu sees it (ezkvm@.service).
+            unit.add("Service", "TemporaryFileSystem", "/run/ezkvm:ro");
+            unit.add("Service", "BindPaths", escape_word(paths.runtime_dir));
+        }
+        // The VM's runtime directory (socket, pid file) exists before the VM's own prepare step runs.
         unit.add("Service", "RuntimeDirectory", escape_word("ezkvm/" + vm.name));
         unit.add("Service", "RuntimeDirectoryMode", "0700");
-        unit.add("Service", "RuntimeDirectoryPreserve", "yes");
         unit.add("Service", "PIDFile", escape_value(passt_pidfile(paths, index)));
         unit.add("Service", "ExecStart", escape_command(passt_argv(spec, paths, index, settings)));
         files.push_back({passt_service_name(vm.name, index) + ".d/" + dropin, unit.render(), {}});

@@ -5,6 +5,7 @@
 
 #include "ezkvm_config.h"
 #include "units_config.h"
+#include "units/identity.hpp"
 
 namespace ezkvm::units {
 
@@ -17,13 +18,13 @@ UnitSettings installed_settings(Scope scope)
     return settings;
 }
 
-std::string qemu_user_name(const std::string& general_user, Scope scope)
+std::string qemu_user_name(const std::string& vm, const std::string& general_user, Scope scope)
 {
     if (scope == Scope::User) {
         const passwd* me = ::getpwuid(::geteuid());
         return me ? me->pw_name : std::to_string(::geteuid());
     }
-    return general_user.empty() ? installed_settings(Scope::System).default_user : general_user;
+    return vm_identity(vm, general_user).user;
 }
 
 }  // namespace ezkvm::units

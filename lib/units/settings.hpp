@@ -13,14 +13,13 @@ struct UnitSettings {
     std::string swtpm_binary = "/usr/bin/swtpm";
     std::string passt_binary = "/usr/bin/passt";
     std::string helper_binary = "/usr/libexec/ezkvm/ezkvm-helper";
-    std::string default_user = "ezkvm";          // system VMs without general.user
 };
 
 // The settings of this build (its configured system or user unit directory).
 UnitSettings installed_settings(Scope scope);
 
-// The user whose qemu runs the VM: general.user or the default user for a system
-// VM, the invoking user for a user VM.
-std::string qemu_user_name(const std::string& general_user, Scope scope);
+// The user whose qemu runs the VM `vm`: general.user or the VM's own (dynamic)
+// user for a system VM, the invoking user for a user VM.
+std::string qemu_user_name(const std::string& vm, const std::string& general_user, Scope scope);
 
 }  // namespace ezkvm::units

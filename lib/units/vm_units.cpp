@@ -6,6 +6,7 @@
 
 #include "planner/swtpm_command.hpp"
 #include "units/file_access.hpp"
+#include "units/identity.hpp"
 #include "units/network_units.hpp"
 #include "units/unit_file.hpp"
 #include "units/unit_names.hpp"
@@ -19,11 +20,6 @@ constexpr const char* dropin = "50-ezkvm.conf";
 constexpr const char* activated_ctrl = "type=unixio,fd=3";
 // Time ExecStop= gets beyond the VM's own stop timeout to escalate to quit and kill.
 constexpr unsigned stop_grace_seconds = 30;
-
-std::string vm_user(const config::VmSpec& spec, const UnitSettings& settings)
-{
-    return spec.general.user.empty() ? settings.default_user : spec.general.user;
-}
 
 std::string header(const config::LoadedVm& vm)
 {
@@ -105,7 +101,7 @@ GeneratedFile vm_dropin(const config::LoadedVm& vm, const planner::Plan& plan, c
         unit.add("Unit", "RequiresMountsFor", escape_word(path));
 
     if (system)
-        unit.add("Service", "User", escape_value(vm_user(spec, settings)));
+        add_identity(unit, vm_identity(vm.name, spec.general.user));
     unit.add("Service", "ExecStart", escape_command(vm_exec_start(plan.command, settings.helper_binary)));
     unit.add("Service", "Environment", escape_value(host_fingerprint_setting(plan.command.host_fingerprint)));
     unit.add("Service", "TimeoutStopSec", std::to_string(vm_stop_timeout_seconds(spec)));
@@ -133,7 +129,7 @@ GeneratedFile swtpm_service_dropin(const config::LoadedVm& vm, const VmPaths& pa
     else
         unit.add("Unit", "RequiresMountsFor", escape_word(state));
     if (settings.scope == Scope::System)
-        unit.add("Service", "User", escape_value(vm_user(spec, settings)));
+        add_identity(unit, vm_identity(vm.name, spec.general.user));
     unit.add("Service", "ExecStart", escape_command(planner::swtpm_command(spec, paths, settings.swtpm_binary, activated_ctrl)));
     if (settings.scope == Scope::System && !tpm.disk.empty()) {
         FileAccess access({paths.runtime_dir, paths.state_dir});
@@ -143,16 +139,18 @@ GeneratedFile swtpm_service_dropin(const config::LoadedVm& vm, const VmPaths& pa
     return {swtpm_service_name(vm.name) + ".d/" + dropin, unit.render(), {}};
 }
 
-// The shipped socket unit listens on the VM's runtime directory, owned by the
-// default user: only another user or path needs a drop-in.
-bool socket_owned_by_other_user(const config::VmSpec& spec, const UnitSettings& settings)
+// The shipped socket unit listens in the VM's runtime directory, which only
+// the VM's uid can enter: a static user (general.user) or another path needs a
+// drop-in. A dynamic user cannot own the socket (systemd makes it before the
+// user exists); the directory keeps it private.
+bool socket_owned_by_static_user(const config::VmSpec& spec, const UnitSettings& settings)
 {
-    return settings.scope == Scope::System && vm_user(spec, settings) != settings.default_user;
+    return settings.scope == Scope::System && !spec.general.user.empty();
 }
 
 bool needs_swtpm_socket_dropin(const config::VmSpec& spec, const UnitSettings& settings)
 {
-    return socket_owned_by_other_user(spec, settings) || !spec.system.tpm.socket.empty();
+    return socket_owned_by_static_user(spec, settings) || !spec.system.tpm.socket.empty();
 }
 
 GeneratedFile swtpm_socket_dropin(const config::LoadedVm& vm, const UnitSettings& settings)
@@ -160,8 +158,10 @@ GeneratedFile swtpm_socket_dropin(const config::LoadedVm& vm, const UnitSettings
     const auto& spec = vm.spec;
     UnitFile unit(header(vm));
     unit.add("Unit", "SourcePath", escape_value(vm.source));
-    if (socket_owned_by_other_user(spec, settings))
-        unit.add("Socket", "SocketUser", escape_value(vm_user(spec, settings)));
+    if (socket_owned_by_static_user(spec, settings))
+        unit.add("Socket", "SocketUser", escape_value(spec.general.user));
+    // Outside /run/ezkvm/<vm>, no directory keeps the socket private.
+    unit.add("Socket", "SocketMode", "0600");
     if (!spec.system.tpm.socket.empty()) {
         unit.add("Socket", "ListenStream", "");  // drops the shipped unit's path
         unit.add("Socket", "ListenStream", escape_value(normalize_path(spec.system.tpm.socket)));

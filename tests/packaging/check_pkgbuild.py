@@ -3,7 +3,7 @@
 
 The PKGBUILD's package() is `meson install`, so its file list is meson's; what can drift is
 what the PKGBUILD says about those files. This configures ezkvm as arch-meson does on Arch
-(prefix /usr, libexecdir lib, sbindir bin, Arch's systemd.pc and udev.pc from
+(prefix /usr, libexecdir lib, sbindir bin, Arch's systemd.pc from
 arch-pkgconfig/), installs that configuration with `meson install --destdir` (the build
 targets replaced by empty placeholders: only paths matter) and checks:
 
@@ -38,7 +38,6 @@ ARCH_LIBS = {
     "nlohmann_json": ("nlohmann-json", False),
     "CLI11": ("cli11", False),
     "systemd": ("systemd", False),
-    "udev": ("systemd", False),
     "catch2": ("catch2", False),
     "bash-completion": ("bash-completion", False),
     "polkit-gobject-1": ("polkit", False),

@@ -25,7 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "boot"))
 from harness import parse_report  # noqa: E402
-from test_units import GUEST_DIR, Timer, process_user, prop, run_step, wait_until  # noqa: E402
+from test_units import GUEST_DIR, Timer, dynamic_uid, prop, run_step, runs_as_vm_user, wait_until  # noqa: E402
 from installed_test import run_installed  # noqa: E402
 
 REPORT_TIMEOUT = 240
@@ -153,13 +153,13 @@ def check_nat(checks, box, times):
     state = prop(box, "systemd-networkd.service", "ActiveState")
     checks.check("starting a nat VM started systemd-networkd", state == "active", state)
     taps = {vm: tap_of(box, vm) for vm in NAT}
-    uid = box.uid("ezkvm")
     for vm, tap in taps.items():
         checks.check(f"{vm}: its tap is on ezkvm0", tap and master_of(box, tap) == "ezkvm0", links(box))
         owner = box.run(["cat", f"/sys/class/net/{tap}/owner"], check=False).stdout.strip()
-        checks.check(f"{vm}: its tap belongs to ezkvm", owner == str(uid), owner)
-        checks.check(f"{vm}: qemu runs as ezkvm",
-                     process_user(box, prop(box, f"ezkvm@{vm}.service", "MainPID")) == "ezkvm")
+        uid = dynamic_uid(box, f"ezkvm-{vm}")
+        checks.check(f"{vm}: its tap belongs to the VM's own user", uid and owner == str(uid), f"{owner} {uid}")
+        checks.check(f"{vm}: qemu runs as the VM's own user ezkvm-{vm}",
+                     runs_as_vm_user(box, prop(box, f"ezkvm@{vm}.service", "MainPID"), f"ezkvm-{vm}"))
     for vm, (mac, addr) in NAT.items():
         other = next(a for v, (_, a) in NAT.items() if v != vm)
         journal, report = report_of(checks, box, vm)
@@ -191,8 +191,12 @@ def check_bridge_and_user(checks, box, times):
     checks.check("a 64-character VM name gets a valid tap name",
                  tap is not None and re.fullmatch(r"ez[0-9a-f]{8}n0", tap) is not None, tap)
     checks.check("the tap is on the test's bridge", tap and master_of(box, tap) == "brtest0", links(box))
-    checks.check("the bridge VM's qemu runs as ezkvm",
-                 process_user(box, prop(box, f"ezkvm@{LONG_NAME}.service", "MainPID")) == "ezkvm")
+    long_user = box.run(["ezkvm", "show", "--units", LONG_NAME], check=False).stdout
+    long_user = next((line.split("=", 1)[1] for line in long_user.splitlines() if line.startswith("User=")), "")
+    checks.check("a 64-character VM name gets a user name that fits 31 characters",
+                 long_user.startswith("ezkvm-") and len(long_user) <= 31, long_user)
+    checks.check("the bridge VM's qemu runs as its own user",
+                 runs_as_vm_user(box, prop(box, f"ezkvm@{LONG_NAME}.service", "MainPID"), long_user))
     _, report = report_of(checks, box, LONG_NAME)
     macs = [nic.get("mac") for nic in report.get("nic", [])]
     checks.check("the bridge guest has its configured MAC", macs == ["bc:24:11:3a:21:b7"], macs)
@@ -211,7 +215,9 @@ def check_passt(checks, box, times):
     passt = "ezkvm-passt@fwd-passt-net0.service"
     checks.check("passt runs for the VM", prop(box, passt, "ActiveState") == "active",
                  box.journal(passt)[-1500:])
-    checks.check("passt runs as ezkvm", process_user(box, prop(box, passt, "MainPID")) == "ezkvm")
+    checks.check("passt runs as the VM's own user, as its qemu does",
+                 runs_as_vm_user(box, prop(box, passt, "MainPID"), "ezkvm-fwd-passt")
+                 and runs_as_vm_user(box, prop(box, "ezkvm@fwd-passt.service", "MainPID"), "ezkvm-fwd-passt"))
     _, report = report_of(checks, box, "fwd-passt", wait_for="EZKVM-SERVING")
     # passt hands the guest the host's own address by DHCP.
     checks.check("type passt: the guest got the host's address from passt",
@@ -246,12 +252,13 @@ def check_macvtap(checks, box, times):
                  link)
     checks.check("the macvtap carries the configured MAC", f"link/ether {mac}" in link, link)
     ifindex = box.run(["cat", f"/sys/class/net/{macvtap}/ifindex"], check=False).stdout.strip()
-    owner = box.run(["stat", "-c", "%U %a", f"/dev/tap{ifindex}"], check=False).stdout.strip()
-    checks.check("its device belongs to ezkvm, mode 600", owner == "ezkvm 600", owner)
+    owner = box.run(["stat", "-c", "%u %a", f"/dev/tap{ifindex}"], check=False).stdout.strip()
+    uid = dynamic_uid(box, "ezkvm-mvtap")
+    checks.check("its device belongs to the VM's own user, mode 600", owner == f"{uid} 600", f"{owner} {uid}")
     pid = prop(box, "ezkvm@mvtap.service", "MainPID")
     comm = box.run(["cat", f"/proc/{pid}/comm"], check=False).stdout.strip()
-    checks.check("the unit's main process is qemu, as ezkvm", comm.startswith("qemu") and process_user(box, pid) == "ezkvm",
-                 f"{comm} {process_user(box, pid)}")
+    checks.check("the unit's main process is qemu, as the VM's own user",
+                 comm.startswith("qemu") and runs_as_vm_user(box, pid, "ezkvm-mvtap"), comm)
     _, report = report_of(checks, box, "mvtap", wait_for="EZKVM-SERVING")
     macs = [nic.get("mac") for nic in report.get("nic", [])]
     checks.check("the macvtap guest has its configured MAC", macs == [mac], macs)

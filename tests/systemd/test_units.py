@@ -199,10 +199,25 @@ def prop(box, unit, name):
     return box.systemctl("show", "-P", name, unit).stdout.strip()
 
 
-def process_user(box, pid):
+def process_uid(box, pid):
     if not pid or pid == "0":
         return None
-    return box.run(["ps", "-o", "user=", "-p", pid], check=False).stdout.strip() or None
+    text = box.run(["ps", "-o", "uid=", "-p", pid], check=False).stdout.strip()
+    return int(text) if text.isdigit() else None
+
+
+def dynamic_uid(box, user):
+    """The uid systemd gave the dynamic user `user` (ezkvm-<vm>) while a unit of it runs, or None."""
+    reply = box.run(["busctl", "call", "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                     "org.freedesktop.systemd1.Manager", "LookupDynamicUserByName", "s", user],
+                    check=False).stdout.split()
+    return int(reply[1]) if len(reply) == 2 and reply[1].isdigit() else None
+
+
+def runs_as_vm_user(box, pid, vm_user):
+    """Whether process `pid` runs as the VM's own dynamic user (never root)."""
+    uid = dynamic_uid(box, vm_user)
+    return uid is not None and uid != 0 and process_uid(box, pid) == uid
 
 
 def qmp_status(box, vm):
@@ -230,8 +245,10 @@ def security_score(box, unit):
 def check_setup(checks, box):
     box.run(["systemd-sysusers"])
     box.run(["systemd-tmpfiles", "--create"])
-    ids = box.run(["id", "ezkvm"], check=False).stdout
-    checks.check("sysusers.d creates user ezkvm in group kvm", "(kvm)" in ids, ids)
+    group = box.run(["getent", "group", "ezkvm"], check=False).stdout
+    checks.check("sysusers.d creates group ezkvm (for people)", group.startswith("ezkvm:"), group)
+    user = box.run(["getent", "passwd", "ezkvm"], check=False)
+    checks.check("and no user ezkvm: each VM has its own", user.returncode != 0, user.stdout)
     mode = box.run(["stat", "-c", "%a %U", "/run/ezkvm", "/var/lib/ezkvm"], check=False).stdout.split("\n")
     checks.check("tmpfiles.d creates /run/ezkvm and /var/lib/ezkvm", mode[:2] == ["755 root", "755 root"], mode)
     install_qmp_query(box)
@@ -289,22 +306,24 @@ def check_start(checks, box, times):
     checks.check("ezkvm@demo is active", prop(box, "ezkvm@demo.service", "ActiveState") == "active")
     journal = box.journal("ezkvm@demo.service")
     checks.check("wait-ready logged readiness", "VM running, QMP ready after" in journal, journal)
-    for created in ("created TPM 2.0 state /var/lib/ezkvm/demo/tpm",
-                    "created UEFI variable store /var/lib/ezkvm/demo/efivars.fd",
+    # A dynamic user's state directory is /var/lib/private/ezkvm/demo (/var/lib/ezkvm/demo links to it).
+    for created in ("created TPM 2.0 state /var/lib/private/ezkvm/demo/tpm",
+                    "created UEFI variable store /var/lib/private/ezkvm/demo/efivars.fd",
                     "disk image (67108864 bytes) /var/lib/ezkvm/demo/data.qcow2"):
         checks.check(f"prepare logged: {created}", created in journal, journal)
-    qemu_user = process_user(box, prop(box, "ezkvm@demo.service", "MainPID"))
-    checks.check("qemu runs as ezkvm", qemu_user == "ezkvm", qemu_user)
-    swtpm_user = process_user(box, prop(box, "ezkvm-swtpm@demo.service", "MainPID"))
-    checks.check("swtpm runs as ezkvm", swtpm_user == "ezkvm", swtpm_user)
+    uid = dynamic_uid(box, "ezkvm-demo")
+    checks.check("qemu runs as the VM's own user ezkvm-demo",
+                 runs_as_vm_user(box, prop(box, "ezkvm@demo.service", "MainPID"), "ezkvm-demo"), uid)
+    checks.check("swtpm runs as the VM's own user ezkvm-demo",
+                 runs_as_vm_user(box, prop(box, "ezkvm-swtpm@demo.service", "MainPID"), "ezkvm-demo"), uid)
     slice_ = prop(box, "ezkvm@demo.service", "Slice")
     checks.check("the VM runs in machine.slice", slice_ == "machine.slice", slice_)
     owned = ["/run/ezkvm/demo", "/run/ezkvm/demo/swtpm.sock", "/var/lib/ezkvm/demo",
              "/var/lib/ezkvm/demo/tpm/tpm2-00.permall", "/var/lib/ezkvm/demo/efivars.fd",
              "/var/lib/ezkvm/demo/data.qcow2"]
-    owners = box.run(["stat", "-c", "%U %a %n"] + owned, check=False).stdout.splitlines()
-    checks.check("the VM's files (and the TPM socket) belong to ezkvm",
-                 len(owners) == len(owned) and all(line.startswith("ezkvm ") for line in owners), owners)
+    owners = box.run(["stat", "-L", "-c", "%u %a %n"] + owned, check=False).stdout.splitlines()
+    checks.check("the VM's files (and the TPM socket) belong to ezkvm-demo",
+                 len(owners) == len(owned) and all(line.startswith(f"{uid} ") for line in owners), owners)
     box.run(["systemd-run", "--unit=console-reader", "python3", "/usr/local/lib/ezkvm-test/console-reader.py",
              "/run/ezkvm/demo/console-attach.sock"])
     return True

@@ -174,7 +174,7 @@ def check_status(checks, box, user=None):
                      and data.get("qmp_status") == "running" and data.get("accelerator") == "TCG"
                      and data.get("uptime_seconds") is not None, data)
     else:
-        # /run/ezkvm/tiny is qemu's user's (0700): QMP is for root and ezkvm only. Said line by line.
+        # /run/ezkvm/tiny is the VM user's (0700): QMP is for root and that user only. Said line by line.
         lines = [line.strip() for line in text.splitlines()]
         expected = [
             "tiny - ezkvm VM tiny: command test guest",

@@ -40,10 +40,12 @@ Description=passt network of ezkvm VM web, NIC 1
 PartOf=ezkvm@web.service
 
 [Service]
-User=ezkvm
+DynamicUser=yes
+User=ezkvm-web
+TemporaryFileSystem=/run/ezkvm:ro
+BindPaths=/run/ezkvm/web
 RuntimeDirectory=ezkvm/web
 RuntimeDirectoryMode=0700
-RuntimeDirectoryPreserve=yes
 PIDFile=/run/ezkvm/web/passt-1.pid
 ExecStart=/usr/bin/passt --quiet --socket /run/ezkvm/web/passt-1.sock --pid /run/ezkvm/web/passt-1.pid --tcp-ports 2222:22 --udp-ports 127.0.0.1/5353:53
 )");

@@ -135,7 +135,8 @@ RequiresMountsFor=/srv/vms/web-data.qcow2
 RequiresMountsFor=/srv/iso/debian.iso
 
 [Service]
-User=ezkvm
+DynamicUser=yes
+User=ezkvm-web
 ExecStart=/usr/bin/qemu-system-x86_64 -S -name guest=web -drive file=/srv/vms/web-data.qcow2
 Environment=EZKVM_HOST_FINGERPRINT=none
 TimeoutStopSec=120
@@ -150,7 +151,8 @@ SourcePath=/etc/ezkvm/web.yaml
 RequiresMountsFor=/var/lib/ezkvm/web/tpm
 
 [Service]
-User=ezkvm
+DynamicUser=yes
+User=ezkvm-web
 ExecStart=/usr/bin/swtpm socket --tpm2 --tpmstate dir=/var/lib/ezkvm/web/tpm,mode=0600 --ctrl type=unixio,fd=3 --terminate
 )");
     const auto& link = file_named(files, "multi-user.target.wants/ezkvm@web.service");
@@ -165,7 +167,7 @@ TEST_CASE("a VM without TPM or autostart gets only its service drop-in")
                                      system_settings());
     CHECK(paths_of(files) == std::vector<std::string>{"ezkvm@plain.service.d/50-ezkvm.conf"});
     CHECK(keys_of(files[0].content) == std::vector<std::string>{"Unit.SourcePath", "Unit.Description", "Unit.Wants", "Unit.After",
-                                                                "Service.User", "Service.ExecStart",
+                                                                "Service.DynamicUser", "Service.User", "Service.ExecStart",
                                                                 "Service.Environment",
                                                                 "Service.TimeoutStopSec"});
 }
@@ -226,6 +228,7 @@ SourcePath=/etc/ezkvm/tpm.yaml
 
 [Socket]
 SocketUser=alice
+SocketMode=0600
 ListenStream=
 ListenStream=/run/vms/tpm.sock
 )");
@@ -287,7 +290,8 @@ vnc: { port: 5901, addr: 0.0.0.0, password_credential: vnc-pw }
     const std::string& service = files.at(0).content;
     const std::string service_part = service.substr(service.find("[Service]"));
     CHECK(service_part == R"([Service]
-User=ezkvm
+DynamicUser=yes
+User=ezkvm-gpu
 ExecStart=/usr/bin/qemu-system-x86_64 -S
 Environment=EZKVM_HOST_FINGERPRINT=none
 TimeoutStopSec=150
@@ -323,7 +327,7 @@ storage:
     REQUIRE(files.size() == 1);
     const std::string& text = files[0].content;
     CHECK(keys_of(text) == std::vector<std::string>{"Unit.SourcePath", "Unit.Description", "Unit.Wants", "Unit.After",
-                                                    "Unit.RequiresMountsFor", "Service.User",
+                                                    "Unit.RequiresMountsFor", "Service.DynamicUser", "Service.User",
                                                     "Service.ExecStart", "Service.Environment", "Service.TimeoutStopSec",
                                                     "Service.ReadWritePaths"});
     // A trailing backslash would continue the line into the next setting.

@@ -1,0 +1,41 @@
+#include <algorithm>
+#include <filesystem>
+
+#include "config/passthrough.hpp"
+#include "helpers/helper.hpp"
+#include "units/file_access.hpp"
+#include "units/unit_names.hpp"
+
+namespace ezkvm::helper {
+
+// The device nodes the VM's user gets for this run (USB ones are found by
+// runtime::grant_usb_access): /dev/kvm, the block devices its disks, UEFI
+// variables and TPM state are on, its VFIO group nodes and kvmfr device.
+std::vector<std::string> vm_device_nodes(const config::VmSpec& spec, const std::string& root)
+{
+    std::vector<std::string> nodes;
+    auto add = [&nodes](const std::string& path) {
+        const std::string node = normalize_path(path);
+        if (!path.empty() && is_device_path(node) && std::find(nodes.begin(), nodes.end(), node) == nodes.end())
+            nodes.push_back(node);
+    };
+    if (spec.general.accel != config::Accel::Tcg)
+        add("/dev/kvm");
+    for (const auto& group : spec.storage)
+        for (const auto& drive : group.drives)
+            add(drive.file);
+    add(spec.system.bios.file);
+    if (spec.system.tpm.type == config::TpmType::Swtpm)
+        add(spec.system.tpm.disk);
+    for (const auto& address : config::passthrough_addresses(spec)) {
+        std::error_code ec;
+        const auto group = std::filesystem::read_symlink(root + "/sys/bus/pci/devices/" + address + "/iommu_group", ec);
+        if (!ec)
+            add("/dev/vfio/" + group.filename().string());
+    }
+    if (spec.display.type == config::DisplayType::LookingGlass && spec.display.looking_glass.path.starts_with("/dev/kvmfr"))
+        add(spec.display.looking_glass.path);
+    return nodes;
+}
+
+}  // namespace ezkvm::helper
