@@ -14,7 +14,7 @@ int cleanup(const Invocation& inv)
     for (const auto& name : net::remove_host_network(inv.vm, diags))
         say("removed network interface {}", name);
     const auto root = config::Environment::from_process(inv.scope).root;
-    for (const auto& node : runtime::revoke_usb_access(vm_paths(inv.vm, inv.scope), root, diags))
+    for (const auto& node : runtime::revoke_usb_access(inv.vm, vm_paths(inv.vm, inv.scope), root, diags))
         say("took back the VM user's access to USB device {}", node);
     print_diagnostics(diags);
     return diags.has_errors() ? 1 : 0;

@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -65,6 +66,15 @@ void place_fd(int fd, int target)
         place_fd(options.stderr_fd, STDERR_FILENO);
     for (int fd : options.pass_fds)
         ::fcntl(fd, F_SETFD, 0);
+    if (options.run_as && (::setgroups(0, nullptr) != 0 || ::setresgid(options.run_as->gid, options.run_as->gid,
+                                                                        options.run_as->gid) != 0 ||
+                           ::setresuid(options.run_as->uid, options.run_as->uid, options.run_as->uid) != 0)) {
+        const int error = errno;
+        [[maybe_unused]] auto ignored = ::write(error_pipe, &error, sizeof error);
+        ::_exit(127);
+    }
+    if (options.run_as && options.die_with_parent)  // a change of user cleared it
+        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     const int numbered = static_cast<int>(options.numbered_fds.size());
     if (numbered > 0)  // out of the way of the numbered ones
         error_pipe = ::fcntl(error_pipe, F_DUPFD_CLOEXEC, STDERR_FILENO + 1 + numbered);
@@ -200,13 +210,12 @@ Result<Process> spawn(const std::vector<std::string>& argv, const SpawnOptions& 
     return process;
 }
 
-Result<Captured> run_capture(const std::vector<std::string>& argv)
+Result<Captured> run_capture(const std::vector<std::string>& argv, SpawnOptions options)
 {
     int pipe_fds[2];
     if (::pipe2(pipe_fds, O_CLOEXEC) != 0)
         return errno_error(fmt::format("cannot run {}", argv.empty() ? "" : argv[0]), errno);
     Fd out_read(pipe_fds[0]), out_write(pipe_fds[1]);
-    SpawnOptions options;
     options.stdout_fd = out_write.get();
     options.stderr_fd = out_write.get();
     auto started = spawn(argv, options);

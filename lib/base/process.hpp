@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/fd.hpp"
+#include "base/owner.hpp"
 #include "base/result.hpp"
 
 namespace ezkvm {
@@ -30,6 +31,8 @@ struct SpawnOptions {
     std::vector<int> numbered_fds; // open in the child as fds 3, 4, ... (in this order; not with pass_fds)
     bool own_process_group = true; // Ctrl-C on the terminal reaches ezkvm only
     bool die_with_parent = true;   // SIGTERM when ezkvm dies, so nothing outlives it
+    // Root doing work for a VM's user does it as that user (no supplementary groups).
+    std::optional<Owner> run_as;
 };
 
 class Process {
@@ -72,6 +75,6 @@ struct Captured {
 };
 
 // Runs argv to completion and collects what it printed; an error when it could not be started.
-Result<Captured> run_capture(const std::vector<std::string>& argv);
+Result<Captured> run_capture(const std::vector<std::string>& argv, SpawnOptions options = {});
 
 }  // namespace ezkvm

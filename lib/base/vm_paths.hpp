@@ -9,6 +9,12 @@ namespace ezkvm {
 
 enum class Scope { System, User };
 
+// Root's own runtime state (what vfio-bind remembers, the USB access it
+// granted), unprefixed. No VM can be called `_host` (a VM name begins with a
+// letter or digit), so no VM's directory, nor the RuntimeDirectory= of its
+// passt units, can ever be this one or below it.
+inline constexpr const char* host_state_dir = "/run/ezkvm/_host";
+
 struct VmPaths {
     std::string runtime_dir;      // sockets
     std::string state_dir;        // persistent files

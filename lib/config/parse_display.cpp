@@ -44,6 +44,15 @@ Listen parse_listen(const MapReader& r, std::string_view server, unsigned min_po
                   fmt::format("set {0}.password_file or {0}.password_credential, or listen on 127.0.0.1 / "
                               "a unix socket (path)",
                               r.path()));
+    else if (l.port != 0 && !l.addr.empty() && l.path.empty() && !has_password)
+        // Loopback is no boundary: every local user, and every other VM's qemu, can connect.
+        r.warning("port",
+                  fmt::format("{} listens on TCP {}:{} without a password: every local user, and every other "
+                              "VM's qemu, can take this VM's screen, keyboard and mouse",
+                              server, l.addr, l.port),
+                  fmt::format("listen on a unix socket instead (remove {0}.port; only the VM's user and root can "
+                              "reach it), or set {0}.password_file or {0}.password_credential",
+                              r.path()));
     return l;
 }
 

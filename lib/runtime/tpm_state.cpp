@@ -3,8 +3,10 @@
 // exists already holds the guest's keys: we look for it first so restarts
 // skip swtpm_setup, and --not-overwrite makes swtpm_setup itself refuse to
 // replace one we could not see (on a block device). When root prepares a VM
-// of another user, swtpm_setup runs as that user (--runas): root never writes
-// into a directory the VM's user controls.
+// of another user, swtpm_setup runs as that user (--runas), so what it makes is
+// the user's already: root never writes into, nor chowns in, a directory the
+// VM's user controls. Root only makes the private directory, or the empty
+// state file, by fd (base/safe_open.hpp).
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -15,17 +17,12 @@
 
 #include <fmt/format.h>
 
-#include "runtime/prepare_steps.hpp"
 #include "base/process.hpp"
+#include "base/safe_open.hpp"
+#include "runtime/prepare_steps.hpp"
 
 namespace ezkvm::runtime {
 namespace {
-
-bool exists(const std::string& path)
-{
-    struct stat st;
-    return ::lstat(path.c_str(), &st) == 0;
-}
 
 // Where the state lives: swtpm_setup's --tpmstate argument, and whether a state is already there.
 struct StateLocation {
@@ -38,11 +35,13 @@ std::optional<StateLocation> locate_state(const PrepareInput& input, bool tpm2, 
     const auto& tpm = input.spec->system.tpm;
     if (tpm.disk.empty()) {
         const std::string dir = input.paths.tpm_state();
-        if (!ensure_private_dir(dir, input.owner, diags))
+        const auto fd = private_dir(dir, input.owner, diags);
+        if (!fd)
             return std::nullopt;
         // swtpm's directory backend keeps everything that must persist in this one file.
-        const char* permall = tpm2 ? "/tpm2-00.permall" : "/tpm-00.permall";
-        return StateLocation{dir, exists(dir + permall)};
+        struct stat st;
+        const char* permall = tpm2 ? "tpm2-00.permall" : "tpm-00.permall";
+        return StateLocation{dir, ::fstatat(fd->get(), permall, &st, AT_SYMLINK_NOFOLLOW) == 0};
     }
     struct stat st;
     if (::stat(tpm.disk.c_str(), &st) == 0)
@@ -78,28 +77,19 @@ std::optional<std::string> runas_user(const Owner& owner, Diagnostics& diags)
 // root's: the empty file is made for it (an empty file counts as no state).
 bool create_empty_state_file(const std::string& path, const Owner& owner, Diagnostics& diags)
 {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        if (errno == EEXIST)
-            return true;
+    const auto p = std::filesystem::path(path);
+    auto dir = open_directory(p.parent_path().string(), links_for(owner));
+    Fd fd;
+    if (dir)
+        fd.reset(open_beneath(*dir, p.filename().string(), O_WRONLY | O_CREAT | O_EXCL, 0600));
+    if (dir && !fd && errno == EEXIST)
+        return true;
+    const auto given = fd ? give_fd_to(fd, owner) : Result<void>(errno_error("cannot create it", errno));
+    if (!dir || !given) {
         diags.error({}, "system.tpm.disk", fmt::format("cannot create the TPM state file {}: {}", path,
-                                                       std::strerror(errno)));
+                                                       dir ? given.error().message : dir.error().message));
         return false;
     }
-    ::close(fd);
-    return give_to(path, owner, diags);
-}
-
-bool give_state_to_owner(const PrepareInput& input, Diagnostics& diags)
-{
-    const auto& disk = input.spec->system.tpm.disk;
-    struct stat st;
-    if (!disk.empty())
-        return ::stat(disk.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || give_to(disk, input.owner, diags);
-    std::error_code ec;
-    for (const auto& entry : std::filesystem::directory_iterator(input.paths.tpm_state(), ec))
-        if (!give_to(entry.path().string(), input.owner, diags))
-            return false;
     return true;
 }
 
@@ -135,8 +125,6 @@ std::optional<Created> create_tpm_state(const PrepareInput& input, Diagnostics& 
                     "check that swtpm and swtpm-tools are installed and the location is writable");
         return std::nullopt;
     }
-    if (!give_state_to_owner(input, diags))
-        return std::nullopt;
     // Only possible on a block device, where we could not look before.
     if (run->output.find("Not overwriting existing state") != std::string::npos)
         return std::nullopt;

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -13,6 +14,8 @@
 #include "host/device_acl.hpp"
 #include "host/usb_device.hpp"
 #include "base/fd.hpp"
+#include "base/private_dir.hpp"
+#include "base/safe_open.hpp"
 #include "runtime/prepare_steps.hpp"
 
 namespace ezkvm::runtime {
@@ -25,20 +28,25 @@ struct Record {
     std::vector<std::string> nodes;  // unprefixed
 };
 
-// The record lives in a directory the VM's user owns: trust only what could
-// have been granted (device nodes in /dev, none in /dev/shm, no "..").
+// Trust only what could have been granted (device nodes in /dev, none in /dev/shm, no ".."), whatever the record says.
 bool plausible_node(const std::string& node)
 {
     return node.starts_with(node_prefix) && !node.starts_with("/dev/shm/") && node.find("..") == std::string::npos;
 }
 
-// The record's text; nullopt when there is none. Not following links nor
-// blocking on a FIFO: the directory belongs to the VM's user.
+// The record's text; nullopt when there is none. Only our own (root's) regular
+// file with one name, not following links nor blocking on a FIFO: a legacy
+// record's directory belongs to the VM's user.
 std::optional<std::string> read_text(const std::string& file)
 {
-    Fd fd(::open(file.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+    const auto path = std::filesystem::path(file);
+    auto dir = open_directory(path.parent_path().string(), Links::Refuse);
+    Fd fd;
+    if (dir)
+        fd.reset(open_beneath(*dir, path.filename().string(), O_RDONLY | O_NONBLOCK));
     struct stat st;
-    if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > 65536)
+    if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid() ||
+        st.st_nlink != 1 || st.st_size > 65536)
         return std::nullopt;
     std::string text(static_cast<size_t>(st.st_size), '\0');
     const ssize_t n = ::read(fd.get(), text.data(), text.size());
@@ -67,44 +75,63 @@ std::optional<Record> read_record(const std::string& file, Diagnostics& diags)
     return record;
 }
 
-bool write_record(const std::string& file, const Record& record, Diagnostics& diags)
+bool write_record(const std::string& vm, const std::string& root, const Record& record, Diagnostics& diags)
 {
+    const std::string file = usb_access_record(vm, root);
     const std::string text = nlohmann::json{{"uid", record.uid}, {"nodes", record.nodes}}.dump() + "\n";
-    std::string temp = file + ".XXXXXX";
-    Fd fd(::mkostemp(temp.data(), O_CLOEXEC));  // mode 0600, a new file: never someone's link
-    const bool ok = fd && ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                    ::rename(temp.c_str(), file.c_str()) == 0;
+    auto dir = host_state_subdir(root, "usb");
+    if (!dir) {
+        diags.error({}, "host.usb", fmt::format("cannot write {}: {}", file, dir.error().message));
+        return false;
+    }
+    const std::string name = std::filesystem::path(file).filename().string();
+    auto temp = create_new_file(*dir, name, 0600);
+    bool ok = temp && ::write(temp->fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    if (ok && ::unlinkat(dir->get(), name.c_str(), 0) != 0 && errno != ENOENT)
+        ok = false;
+    if (ok) {
+        auto published = publish_file(*dir, *temp, name);
+        ok = published && *published;
+    }
     if (!ok) {
         diags.error({}, "host.usb", fmt::format("cannot write {}: {}", file, std::strerror(errno)));
-        if (fd)
-            ::unlink(temp.c_str());
+        if (temp)
+            discard_file(*dir, *temp);
     }
     return ok;
 }
 
 }  // namespace
 
-std::string usb_access_record(const VmPaths& paths)
+std::string usb_access_record(const std::string& vm, const std::string& root)
+{
+    return fmt::format("{}{}/usb/{}.json", root, host_state_dir, vm);
+}
+
+std::string legacy_usb_access_record(const VmPaths& paths)
 {
     return paths.runtime_dir + "/usb-access.json";
 }
 
-std::vector<std::string> revoke_usb_access(const VmPaths& paths, const std::string& root, Diagnostics& diags)
+std::vector<std::string> revoke_usb_access(const std::string& vm, const VmPaths& paths, const std::string& root,
+                                           Diagnostics& diags)
 {
-    const std::string file = usb_access_record(paths);
-    const auto record = read_record(file, diags);
-    std::vector<std::string> revoked;
+    std::string file = usb_access_record(vm, root);
+    auto record = read_record(file, diags);
     if (!record) {
-        ::unlink(file.c_str());
-        return revoked;
+        file = legacy_usb_access_record(paths);
+        record = read_record(file, diags);
     }
+    std::vector<std::string> revoked;
+    if (!record)
+        return revoked;
     for (const auto& node : record->nodes) {
         if (auto revoke = host::revoke_user(root + node, record->uid); !revoke)
             diags.warning({}, "host.usb", revoke.error().message);
         else
             revoked.push_back(node);
     }
-    ::unlink(file.c_str());
+    ::unlink(file.c_str());  // root's own file, read above, in a directory never followed through a link
     return revoked;
 }
 
@@ -114,7 +141,8 @@ std::vector<Created> grant_usb_access(const PrepareInput& input, Diagnostics& di
     const auto& devices = input.spec->host.usb;
     if (!input.grant_device_access)
         return granted;
-    revoke_usb_access(input.paths, input.root, diags);
+    const std::string& vm = input.spec->general.name;
+    revoke_usb_access(vm, input.paths, input.root, diags);
     if (devices.empty() && input.device_nodes.empty())
         return granted;
     Record record{input.owner.uid, {}};
@@ -134,7 +162,7 @@ std::vector<Created> grant_usb_access(const PrepareInput& input, Diagnostics& di
         found.emplace_back(&devices[i], node->node);
     }
     // Recorded before granting: whatever happens next, cleanup knows what to take back.
-    if (diags.has_errors() || !write_record(usb_access_record(input.paths), record, diags))
+    if (diags.has_errors() || !write_record(vm, input.root, record, diags))
         return granted;
     for (const auto& node : input.device_nodes) {
         if (!plausible_node(node))

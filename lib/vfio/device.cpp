@@ -33,6 +33,17 @@ std::string device_dir(const std::string& address)
     return devices_dir + address;
 }
 
+bool valid_driver_name(std::string_view name)
+{
+    if (name.empty() || name.size() > 64 || name == "." || name == "..")
+        return false;
+    for (const char c : name)
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+              c == '.' || c == '+'))
+            return false;
+    return true;
+}
+
 std::string driver_dir(const std::string& driver)
 {
     return "/sys/bus/pci/drivers/" + driver;

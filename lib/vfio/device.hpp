@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vfio/host.hpp"
@@ -25,6 +26,9 @@ struct PciDevice {
 };
 
 std::string device_dir(const std::string& address);
+// A kernel driver's name as sysfs shows it: letters, digits, "_", "-", "." and "+", not "." or "..".
+bool valid_driver_name(std::string_view name);
+// /sys/bus/pci/drivers/NAME, for a valid name.
 std::string driver_dir(const std::string& driver);
 
 // nullopt when the host has no such device.

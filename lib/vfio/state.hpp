@@ -1,6 +1,6 @@
 #pragma once
 // What ezkvm remembers about a device it bound to vfio-pci: the driver it had
-// before, in /run/ezkvm/vfio/<address>.json (root's, under EZKVM_ROOT). The
+// before, in /run/ezkvm/_host/vfio/<address>.json (root's, under EZKVM_ROOT). The
 // file is written before the first change to the device and removed once the
 // device is back, so a release after a crash (of qemu or of ezkvm itself)
 // still knows where the device belongs. /run is empty after a reboot, as are
@@ -9,11 +9,16 @@
 #include <string>
 
 #include "base/fd.hpp"
+#include "base/vm_paths.hpp"
 #include "vfio/host.hpp"
 
 namespace ezkvm::vfio {
 
-inline constexpr const char* state_dir = "/run/ezkvm/vfio";
+inline constexpr const char* state_dir = "/run/ezkvm/_host/vfio";
+// Where earlier releases kept it: the runtime directory a VM named `vfio` would
+// have had too. Read (never written) while devices bound before an upgrade
+// are released, and only when it is root's alone.
+inline constexpr const char* legacy_state_dir = "/run/ezkvm/vfio";
 
 struct Remembered {
     std::string driver;  // "" when the device had no driver

@@ -46,7 +46,7 @@ GUEST_SCRIPT = f"""#!/bin/sh
 helper={HELPER}
 driver() {{ d=$(readlink /sys/bus/pci/devices/$1/driver) && echo "${{d##*/}}" || echo none; }}
 show() {{
-    state=$(cat /run/ezkvm/vfio/$2.json 2>/dev/null || echo none)
+    state=$(cat /run/ezkvm/_host/vfio/$2.json 2>/dev/null || echo none)
     echo "vfio-state $1 $2 driver=$(driver $2) override=$(cat /sys/bus/pci/devices/$2/driver_override)" \\
         "state=$state"
 }}

@@ -25,16 +25,16 @@ TEST_CASE("spice: the seed's unix socket with GL and TCP forms")
     CHECK(s.spice.gl);
     CHECK(s.spice.render_node == "/dev/dri/renderD128");
 
-    s = parse_ok("spice: { port: 5930, addr: 127.0.0.1 }");
+    s = parse_ok("spice: { port: 5930, addr: 127.0.0.1, password_credential: pw }");
     CHECK(s.spice.port == 5930);
     CHECK(s.spice.addr == "127.0.0.1");
 
-    s = parse_ok("spice: { port: \"5930\" }");
+    s = parse_ok("spice: { port: \"5930\", password_credential: pw }");
     CHECK(s.spice.addr == "127.0.0.1");  // never all interfaces by accident
 
     s = parse_ok("spice: { port: 5930, addr: 0.0.0.0, password_credential: spice-pw }");
     CHECK(s.spice.password_credential == "spice-pw");
-    s = parse_ok("spice: { port: 5930, addr: ::1 }");
+    s = parse_ok("spice: { port: 5930, addr: ::1, password_file: /etc/ezkvm/pw }");
     CHECK(s.spice.addr == "::1");
     s = parse_ok("spice: { port: 5930, addr: localhost, password_file: /etc/ezkvm/pw }");
     CHECK(s.spice.password_file == "/etc/ezkvm/pw");
@@ -51,6 +51,14 @@ TEST_CASE("spice rules")
           "vm.yaml:1:28: warning: spice.addr: SPICE listens on 0.0.0.0 without a password: anyone who can reach "
           "this port controls the VM (set spice.password_file or spice.password_credential, or listen on "
           "127.0.0.1 / a unix socket (path))");
+    // Finding 13: loopback is no boundary (every local user, every other VM's qemu).
+    CHECK(problem("spice: { port: 5930 }") ==
+          "vm.yaml:1:16: warning: spice.port: SPICE listens on TCP 127.0.0.1:5930 without a password: every local "
+          "user, and every other VM's qemu, can take this VM's screen, keyboard and mouse (listen on a unix socket "
+          "instead (remove spice.port; only the VM's user and root can reach it), or set spice.password_file or "
+          "spice.password_credential)");
+    CHECK(problem("vnc: { port: 5901, addr: ::1 }").find("VNC listens on TCP ::1:5901 without a password") !=
+          std::string::npos);
     CHECK(problem("spice: { port: 5900, path: /run/s.sock }") ==
           "vm.yaml:1:28: error: spice.path: give either port (TCP) or path (a unix socket), not both");
     CHECK(problem("spice: { addr: 127.0.0.1 }") ==

@@ -26,6 +26,7 @@ constexpr gid_t vm_gid = 4322;
 struct Fixture : test::PrepareFixture {
     Fixture()
     {
+        spec.general.name = "vm";
         input.root = dir / "root";
         input.owner = Owner{vm_uid, vm_gid};
         std::filesystem::create_directories(input.root + "/dev/shm");
@@ -129,6 +130,11 @@ TEST_CASE("/dev/kvmfr paths are not created by prepare", "[runtime][looking-glas
     CHECK_FALSE(std::filesystem::exists(f.input.root + "/dev/kvmfr0"));
 }
 
+std::string record(const Fixture& f)
+{
+    return usb_access_record("vm", f.input.root);
+}
+
 TEST_CASE("host USB devices are given to the VM's user and taken back", "[runtime][usb]")
 {
     Fixture f;
@@ -148,7 +154,7 @@ TEST_CASE("host USB devices are given to the VM's user and taken back", "[runtim
     CHECK(created[0].path == "/dev/bus/usb/001/004");
     CHECK(host::has_user_entry(mouse, vm_uid));
     CHECK_FALSE(host::has_user_entry(key, vm_uid));
-    CHECK(std::filesystem::exists(usb_access_record(f.input.paths)));
+    CHECK(std::filesystem::exists(record(f)));
 
     // A start after a crash (no cleanup ran) takes back the old grant first.
     f.spec.host.usb = {};
@@ -158,13 +164,13 @@ TEST_CASE("host USB devices are given to the VM's user and taken back", "[runtim
     f.spec.host.usb = {by_port};
     f.run_ok();
     Diagnostics diags;
-    const auto revoked = revoke_usb_access(f.input.paths, f.input.root, diags);
+    const auto revoked = revoke_usb_access("vm", f.input.paths, f.input.root, diags);
     CHECK(diags.empty());
     CHECK(revoked == std::vector<std::string>{"/dev/bus/usb/001/004"});
     CHECK_FALSE(host::has_user_entry(mouse, vm_uid));
     CHECK((stat_of(mouse).st_mode & 0777) == 0664);
-    CHECK_FALSE(std::filesystem::exists(usb_access_record(f.input.paths)));
-    CHECK(revoke_usb_access(f.input.paths, f.input.root, diags).empty());  // nothing recorded: fine
+    CHECK_FALSE(std::filesystem::exists(record(f)));
+    CHECK(revoke_usb_access("vm", f.input.paths, f.input.root, diags).empty());  // nothing recorded: fine
 }
 
 TEST_CASE("a missing USB device stops the start with its description", "[runtime][usb]")
@@ -203,11 +209,52 @@ TEST_CASE("a tampered USB access record only touches USB device nodes", "[runtim
     write_file(other, "");
     REQUIRE(host::grant_user_rw(other, vm_uid));
     REQUIRE(host::grant_user_rw(mouse, vm_uid));
-    std::filesystem::create_directories(f.input.paths.runtime_dir);
-    write_file(usb_access_record(f.input.paths),
+    std::filesystem::create_directories(f.input.root + "/run/ezkvm/_host/usb");
+    write_file(record(f),
                R"({"uid": 4321, "nodes": ["/etc/shadow", "/dev/bus/usb/../../etc/shadow", "/dev/bus/usb/001/004"]})");
     Diagnostics diags;
-    CHECK(revoke_usb_access(f.input.paths, f.input.root, diags) == std::vector<std::string>{"/dev/bus/usb/001/004"});
+    CHECK(revoke_usb_access("vm", f.input.paths, f.input.root, diags) == std::vector<std::string>{"/dev/bus/usb/001/004"});
     CHECK(host::has_user_entry(other, vm_uid));
     CHECK_FALSE(host::has_user_entry(mouse, vm_uid));
+}
+
+TEST_CASE("the USB access record is root's, out of the VM user's reach", "[runtime][usb]")
+{
+    // Finding 14: the record lived in the VM's runtime directory, so the VM's
+    // user could make root strip any uid's entry from any USB node.
+    Fixture f;
+    const std::string mouse = f.add_usb("1-2.2", 1, 4);
+    const std::string keyboard = f.add_usb("1-3", 1, 5);
+    config::UsbHostDevice d;
+    d.host_bus = "1";
+    d.host_port = "2.2";
+    f.spec.host.usb = {d};
+    f.input.grant_device_access = true;
+    f.run_ok();
+    CHECK(record(f) == f.input.root + "/run/ezkvm/_host/usb/vm.json");
+    CHECK((stat_of(f.input.root + "/run/ezkvm/_host").st_mode & 07777) == 0700);
+    CHECK((stat_of(f.input.root + "/run/ezkvm/_host/usb").st_mode & 07777) == 0700);
+    CHECK(std::filesystem::directory_iterator(f.input.paths.runtime_dir) == std::filesystem::directory_iterator());
+
+    // A record of an earlier release, forged by the VM's user in its own directory.
+    constexpr uid_t desktop_user = 1000;
+    REQUIRE(host::grant_user_rw(keyboard, desktop_user));
+    const std::string forged = legacy_usb_access_record(f.input.paths);
+    write_file(forged, R"({"uid": 1000, "nodes": ["/dev/bus/usb/001/005"]})");
+    REQUIRE(::chown(forged.c_str(), vm_uid, vm_gid) == 0);
+    Diagnostics diags;
+    std::filesystem::remove(record(f));
+    CHECK(revoke_usb_access("vm", f.input.paths, f.input.root, diags).empty());
+    CHECK(host::has_user_entry(keyboard, desktop_user));
+
+    SECTION("a record an earlier release left, still root's, is honoured once")
+    {
+        REQUIRE(::chown(forged.c_str(), 0, 0) == 0);
+        write_file(forged, R"({"uid": 4321, "nodes": ["/dev/bus/usb/001/004"]})");
+        REQUIRE(host::grant_user_rw(mouse, vm_uid));
+        CHECK(revoke_usb_access("vm", f.input.paths, f.input.root, diags) ==
+              std::vector<std::string>{"/dev/bus/usb/001/004"});
+        CHECK_FALSE(host::has_user_entry(mouse, vm_uid));
+        CHECK_FALSE(std::filesystem::exists(forged));
+    }
 }

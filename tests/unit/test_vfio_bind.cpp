@@ -2,7 +2,14 @@
 
 #include <algorithm>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include "config/parse.hpp"
 #include "vfio/bind.hpp"
+#include "vfio/device.hpp"
 #include "vfio/state.hpp"
 #include "vfio_fixture.hpp"
 
@@ -306,4 +313,54 @@ TEST_CASE("the host's boot display gets a warning")
     REQUIRE(out.ok());
     REQUIRE(out.warnings.size() == 1);
     CHECK(out.warnings[0].find("boot display") != std::string::npos);
+}
+
+TEST_CASE("a remembered driver that is not a driver's name is refused, nothing written")
+{
+    // Finding 8: a forged state file made vfio-release write to
+    // /sys/bus/pci/drivers/../../../../X/bind.
+    for (const char* forged : {"../../../../tmp", "..", ".", "a/b", "nouveau\n", ""}) {
+        GpuHost host;
+        std::filesystem::create_directories(host.kernel.real(vfio::state_dir));
+        write_file(host.kernel.real(vfio::state_file(gpu)), nlohmann::json{{"driver", forged}}.dump());
+        const auto out = vfio::release(host.kernel, gpu);
+        INFO(forged);
+        if (std::string_view(forged).empty()) {
+            CHECK(out.ok());  // no driver before: drivers_probe
+            continue;
+        }
+        REQUIRE_FALSE(out.ok());
+        CHECK(out.error->find("is not a driver's name") != std::string::npos);
+        CHECK(host.kernel.writes.empty());
+    }
+    CHECK(vfio::valid_driver_name("snd_hda_intel"));
+    CHECK(vfio::valid_driver_name("vfio-pci"));
+    CHECK_FALSE(vfio::valid_driver_name(std::string(65, 'a')));
+}
+
+TEST_CASE("root's vfio state is apart from every VM's directory; an earlier release's is read while root's alone")
+{
+    CHECK(std::string(vfio::state_dir).starts_with(std::string(host_state_dir) + "/"));
+    CHECK_FALSE(config::valid_vm_name("_host"));
+    TempDir dir;
+    FixtureKernel kernel(dir.path());
+    kernel.add_driver("vfio-pci");
+    kernel.add_driver("nouveau");
+    kernel.add_device(gpu, vga, "1", "vfio-pci");
+    const std::string legacy = kernel.real(std::string(vfio::legacy_state_dir));
+    std::filesystem::create_directories(legacy);
+    ::chmod(legacy.c_str(), 0700);
+    write_file(legacy + "/" + gpu + ".json", "{\"driver\": \"nouveau\"}\n");
+    SECTION("root's own: honoured, then removed")
+    {
+        REQUIRE(vfio::release(kernel, gpu).ok());
+        CHECK(kernel.driver_of(gpu) == "nouveau");
+        CHECK_FALSE(std::filesystem::exists(legacy + "/" + gpu + ".json"));
+    }
+    SECTION("a VM named vfio had it: ignored")
+    {
+        REQUIRE(::chown(legacy.c_str(), 4321, 4321) == 0);
+        REQUIRE(vfio::release(kernel, gpu).ok());
+        CHECK(kernel.driver_of(gpu) != "nouveau");
+    }
 }
