@@ -119,9 +119,8 @@ void add_vm_access(UnitFile& unit, const config::VmSpec& spec, const qemu::Plan&
     access.add_to(unit, "Service");
 }
 
-// qemu starts paused (-S): the unit's ExecStartPost= (ezkvm-helper wait-ready)
-// connects the serial console to the journal first, so no early output is
-// lost, then resumes the guest.
+// qemu starts paused (-S): launch's child connects the serial console to the
+// journal first, so no early output is lost, then resumes the guest.
 std::vector<std::string> paused(std::vector<std::string> argv)
 {
     argv.insert(argv.begin() + 1, "-S");
@@ -156,7 +155,7 @@ GeneratedFile vm_dropin(const config::LoadedVm& vm, const qemu::Plan& plan, cons
 
     if (system)
         unit.add("Service", "User", escape_value(vm_user(spec, settings)));
-    unit.add("Service", "ExecStart", escape_command(vm_exec_start(plan, settings.helper_binary)));
+    unit.add("Service", "ExecStart", escape_command(vm_exec_start(vm, plan, settings)));
     unit.add("Service", "Environment", escape_value(host_fingerprint_setting(plan.host_fingerprint)));
     unit.add("Service", "TimeoutStopSec", std::to_string(vm_stop_timeout_seconds(spec)));
     for (const auto& name : vm_credentials(spec))
@@ -241,11 +240,16 @@ std::string swtpm_socket_name(const std::string& vm)
     return "ezkvm-swtpm@" + vm + ".socket";
 }
 
-std::vector<std::string> vm_exec_start(const qemu::Plan& plan, const std::string& helper)
+std::vector<std::string> vm_exec_start(const config::LoadedVm& vm, const qemu::Plan& plan,
+                                       const UnitSettings& settings)
 {
-    if (plan.macvtaps.empty())
-        return paused(plan.argv);
-    std::vector<std::string> argv{helper, "with-macvtaps"};
+    std::vector<std::string> argv{settings.helper_binary};
+    if (settings.scope == Scope::User)
+        argv.emplace_back("--user");
+    argv.emplace_back("launch");
+    if (!vm.spec.serial)
+        argv.emplace_back("--no-console");
+    argv.push_back(vm.name);
     argv.insert(argv.end(), plan.macvtaps.begin(), plan.macvtaps.end());
     argv.emplace_back("--");
     const auto qemu = paused(plan.argv);

@@ -288,7 +288,7 @@ def check_start(checks, box, times):
     checks.check("QMP says running as soon as start returns", status == "running", status)
     checks.check("ezkvm@demo is active", prop(box, "ezkvm@demo.service", "ActiveState") == "active")
     journal = box.journal("ezkvm@demo.service")
-    checks.check("wait-ready logged readiness", "VM running, QMP ready after" in journal, journal)
+    checks.check("launch logged readiness", "VM running, QMP ready after" in journal, journal)
     for created in ("created TPM 2.0 state /var/lib/ezkvm/demo/tpm",
                     "created UEFI variable store /var/lib/ezkvm/demo/efivars.fd",
                     "disk image (67108864 bytes) /var/lib/ezkvm/demo/data.qcow2"):
