@@ -102,14 +102,38 @@ void add_transient_rows(std::vector<Row>& rows, bus::Connection& bus, const conf
     }
 }
 
-void add_state(Row& row, bus::Connection& bus)
+const bus::ListedUnit* find_listed(const std::vector<bus::ListedUnit>& listed, const std::string& unit)
 {
-    row.unit = vm_unit(bus, row.name);
-    const auto state = bus::unit_state(bus, row.unit);
-    if (!state)
+    const auto it = std::find_if(listed.begin(), listed.end(), [&](const auto& u) { return u.name == unit; });
+    return it == listed.end() ? nullptr : &*it;
+}
+
+// Every row's state in one call. With --user, a VM started from a file runs as
+// ezkvm-transient@<vm>.service: that one when it is loaded and the installed one is not.
+void add_states(std::vector<Row>& rows, bus::Connection& bus)
+{
+    const bool user = bus.scope() == Scope::User;
+    std::vector<std::string> names;
+    for (const auto& row : rows) {
+        names.push_back(row.unit);
+        if (user)
+            names.push_back(units::transient_unit_name(row.name));
+    }
+    const auto listed = bus::list_units_by_names(bus, names);
+    if (!listed)
         return;  // "unknown"
-    row.state = state->loaded() ? state->active_state : state->load_state;
-    row.sub_state = state->sub_state;
+    for (auto& row : rows) {
+        const auto* unit = find_listed(*listed, row.unit);
+        if (user && !(unit && unit->loaded()))
+            if (const auto* transient = find_listed(*listed, units::transient_unit_name(row.name)); transient && transient->loaded()) {
+                unit = transient;
+                row.unit = transient->name;
+            }
+        if (!unit)
+            continue;
+        row.state = unit->loaded() ? unit->active_state : unit->load_state;
+        row.sub_state = unit->sub_state;
+    }
 }
 
 std::string memory_text(uint64_t mib)
@@ -175,8 +199,7 @@ Action setup_list(CLI::App& app, const GlobalOptions& global)
             rows.push_back(row_of(file.name, env.real(file.path), file.path, env));
         auto bus = bus::Connection::open(global.scope());
         if (bus) {
-            for (auto& row : rows)
-                add_state(row, bus.value());
+            add_states(rows, bus.value());
             if (global.scope() == Scope::User)
                 add_transient_rows(rows, bus.value(), env);
         }

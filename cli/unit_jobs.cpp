@@ -26,12 +26,11 @@ std::string vm_unit(bus::Connection& bus, const std::string& vm)
     const std::string installed = units::vm_unit_name(vm);
     if (bus.scope() == Scope::System)
         return installed;
-    const auto state = bus::unit_state(bus, installed);
-    if (state && state->loaded())
-        return installed;
     const std::string transient = units::transient_unit_name(vm);
-    const auto transient_state = bus::unit_state(bus, transient);
-    return transient_state && transient_state->loaded() ? transient : installed;
+    const auto listed = bus::list_units_by_names(bus, {installed, transient});
+    if (!listed || listed->size() != 2 || (*listed)[0].loaded() || !(*listed)[1].loaded())
+        return installed;
+    return transient;
 }
 
 std::optional<bus::Connection> connect(const GlobalOptions& global)

@@ -6,45 +6,12 @@
 #include <fmt/format.h>
 
 #include "bus/message.hpp"
+#include "bus/unit_path.hpp"
 
 namespace ezkvm::bus {
 namespace {
 
-constexpr const char* systemd = "org.freedesktop.systemd1";
-constexpr const char* manager_path = "/org/freedesktop/systemd1";
-constexpr const char* manager_iface = "org.freedesktop.systemd1.Manager";
-constexpr const char* unit_iface = "org.freedesktop.systemd1.Unit";
-constexpr const char* service_iface = "org.freedesktop.systemd1.Service";
-
-std::optional<std::string> unit_path(const std::string& unit)
-{
-    char* path = nullptr;
-    if (sd_bus_path_encode("/org/freedesktop/systemd1/unit", unit.c_str(), &path) < 0)
-        return std::nullopt;
-    std::string out(path);
-    free(path);
-    return out;
-}
-
-// A string property; "" when it cannot be read.
-std::string string_property(sd_bus* bus, const std::string& path, const char* iface, const char* name)
-{
-    char* value = nullptr;
-    if (sd_bus_get_property_string(bus, systemd, path.c_str(), iface, name, nullptr, &value) < 0)
-        return {};
-    std::string out(value);
-    free(value);
-    return out;
-}
-
-template <typename T>
-T trivial_property(sd_bus* bus, const std::string& path, const char* iface, const char* name, char type)
-{
-    T value{};
-    if (sd_bus_get_property_trivial(bus, systemd, path.c_str(), iface, name, nullptr, type, &value) < 0)
-        return T{};
-    return value;
-}
+constexpr const char* systemd = systemd_service;
 
 const char* job_method(JobVerb verb)
 {
@@ -237,67 +204,6 @@ int append_property(sd_bus_message* m, const TransientProperty& property)
 }
 
 }  // namespace
-
-Result<UnitState> unit_state(Connection& connection, const std::string& unit)
-{
-    const auto path = unit_path(unit);
-    if (!path)
-        return Error{fmt::format("'{}' is not a valid unit name", unit), EINVAL};
-    sd_bus* bus = connection.get();
-    UnitState state;
-    {
-        CallError error;
-        char* value = nullptr;
-        const int r =
-            sd_bus_get_property_string(bus, systemd, path->c_str(), unit_iface, "LoadState", error.get(), &value);
-        if (r < 0)
-            return make_error(fmt::format("cannot read the state of {}", unit), error.get(), r);
-        state.load_state = value;
-        free(value);
-    }
-    state.active_state = string_property(bus, *path, unit_iface, "ActiveState");
-    state.sub_state = string_property(bus, *path, unit_iface, "SubState");
-    state.description = string_property(bus, *path, unit_iface, "Description");
-    state.fragment_path = string_property(bus, *path, unit_iface, "FragmentPath");
-    state.active_enter_usec = trivial_property<uint64_t>(bus, *path, unit_iface, "ActiveEnterTimestamp", 't');
-    if (unit.ends_with(".service")) {
-        state.result = string_property(bus, *path, service_iface, "Result");
-        state.main_pid = trivial_property<uint32_t>(bus, *path, service_iface, "MainPID", 'u');
-        state.control_pid = trivial_property<uint32_t>(bus, *path, service_iface, "ControlPID", 'u');
-        state.n_restarts = trivial_property<uint32_t>(bus, *path, service_iface, "NRestarts", 'u');
-        state.exec_main_start_usec =
-            trivial_property<uint64_t>(bus, *path, service_iface, "ExecMainStartTimestamp", 't');
-    }
-    return state;
-}
-
-Result<std::vector<ListedUnit>> list_units(Connection& connection, const std::string& pattern)
-{
-    CallError error;
-    sd_bus_message* reply = nullptr;
-    int r = sd_bus_call_method(connection.get(), systemd, manager_path, manager_iface, "ListUnitsByPatterns",
-                               error.get(), &reply, "asas", 0, 1, pattern.c_str());
-    Message owner(reply);
-    if (r < 0)
-        return make_error("ListUnitsByPatterns", error.get(), r);
-    std::vector<ListedUnit> units;
-    // a(ssssssouso): name, description, load, active, sub, following, path, job id, type, path.
-    r = sd_bus_message_enter_container(reply, 'a', "(ssssssouso)");
-    for (;;) {
-        const char *name = nullptr, *description = nullptr, *load = nullptr, *active = nullptr, *sub = nullptr;
-        const char *following = nullptr, *path = nullptr, *job_type = nullptr, *job_path = nullptr;
-        uint32_t job_id = 0;
-        if (r >= 0)
-            r = sd_bus_message_read(reply, "(ssssssouso)", &name, &description, &load, &active, &sub, &following,
-                                    &path, &job_id, &job_type, &job_path);
-        if (r <= 0)
-            break;
-        units.push_back({name, active, sub});
-    }
-    if (r < 0)
-        return make_error("cannot read the units systemd listed", nullptr, r);
-    return units;
-}
 
 Result<std::vector<std::string>> service_environment(Connection& connection, const std::string& unit)
 {

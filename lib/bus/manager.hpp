@@ -11,35 +11,9 @@
 
 #include "bus/connection.hpp"
 #include "bus/transient_unit.hpp"
+#include "bus/unit_state.hpp"
 
 namespace ezkvm::bus {
-
-struct UnitState {
-    std::string load_state;    // loaded, not-found, masked, ...
-    std::string active_state;  // active, activating, deactivating, inactive, failed, ...
-    std::string sub_state;     // running, start-post, stop, dead, failed, ...
-    std::string result;        // the service's result: success, exit-code, signal, timeout, ...
-    std::string description;
-    std::string fragment_path;
-    uint32_t main_pid = 0;
-    uint32_t control_pid = 0;
-    uint32_t n_restarts = 0;
-    uint64_t exec_main_start_usec = 0;  // CLOCK_REALTIME, 0 when qemu never started
-    uint64_t active_enter_usec = 0;     // CLOCK_REALTIME, 0 when never active
-
-    bool loaded() const { return load_state == "loaded"; }
-};
-
-Result<UnitState> unit_state(Connection& bus, const std::string& unit);
-
-struct ListedUnit {
-    std::string name;
-    std::string active_state;
-    std::string sub_state;
-};
-
-// ListUnitsByPatterns: the loaded units whose names match `pattern` ("ezkvm-transient@*.service").
-Result<std::vector<ListedUnit>> list_units(Connection& bus, const std::string& pattern);
 
 // A service's Environment= settings ("NAME=value" each).
 Result<std::vector<std::string>> service_environment(Connection& bus, const std::string& unit);
