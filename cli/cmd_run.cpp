@@ -81,7 +81,7 @@ int run_claimed(const config::LoadedVm& vm, const config::Environment& env, cons
     for (const auto& created : runtime::prepare(input, diags))
         std::cerr << fmt::format("ezkvm: created {} {}\n", created.what, created.path);
     const bool network = !diags.has_errors() && setup_network(vm, input.owner, diags);
-    std::vector<Fd> macvtaps;  // qemu's -netdev tap,fd=N, as the unit's ezkvm-helper launch does
+    std::vector<Fd> macvtaps;  // qemu's -netdev tap,fd=N, as the unit's with-macvtaps step
     if (!diags.has_errors()) {
         if (auto opened = net::open_macvtaps(plan.macvtaps))
             macvtaps = std::move(*opened);

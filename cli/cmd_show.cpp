@@ -94,7 +94,7 @@ Action setup_show(CLI::App& app, const GlobalOptions& global)
         print_argv(command.argv, *opts);
         for (size_t k = 0; k < command.macvtaps.size(); ++k)
             std::cerr << fmt::format("ezkvm: fd {} is the device of macvtap {}, which ezkvm makes and opens for "
-                                     "qemu (ezkvm-helper launch in the unit, or ezkvm run)\n",
+                                     "qemu (ezkvm-helper with-macvtaps in the unit, or ezkvm run)\n",
                                      qemu::first_macvtap_fd + static_cast<int>(k), command.macvtaps[k]);
         return exit_ok;
     };

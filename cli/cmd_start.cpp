@@ -1,5 +1,5 @@
 // ezkvm start VM: `systemctl start ezkvm@VM.service` over sd-bus, waiting
-// until the VM runs (the unit's ExecStart=, ezkvm-helper launch, says when); a failure comes with the
+// until the VM runs (the unit's wait-ready step); a failure comes with the
 // unit's last journal lines. ezkvm --user start FILE: a VM file installed
 // nowhere, as a transient user unit (what `systemd-run --user` would do).
 #include <chrono>

@@ -62,7 +62,7 @@ std::optional<std::string> read_password(const std::string& path)
     return text.str();
 }
 
-// Waits until qemu has left its start-up pause (launch lets the guest run
+// Waits until qemu has left its start-up pause (wait-ready lets the guest run
 // once its console is attached). A guest the user paused counts as ready.
 bool wait_until_started(const VmTarget& vm, unsigned timeout_seconds)
 {

@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <cstdio>
-#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -24,25 +23,22 @@ struct Invocation {
     Scope scope = Scope::System;
     std::string verb;
     std::string vm;               // the unit's instance name
-};
-
-// launch: what ExecStart= gives it besides the VM.
-struct LaunchOptions {
-    bool serial = true;                  // the VM has a serial console to relay
-    std::vector<std::string> macvtaps;   // macvtap interfaces qemu gets as numbered fds
-    std::vector<std::string> qemu_argv;  // absolute binary first
+    std::optional<int> console_fd;  // watch: qemu's console, connected by wait-ready
+    bool no_console = false;        // watch: the VM has no serial console
 };
 
 int prepare(const Invocation& inv);
-// ExecStart=: becomes qemu; a child resumes the VM, notifies systemd and stays as the watch.
-int launch(const Invocation& inv, const LaunchOptions& options);
+int wait_ready(const Invocation& inv);
 int stop(const Invocation& inv);
+int run_watch(const Invocation& inv);
 int register_machine(const Invocation& inv);
 int cleanup(const Invocation& inv);
 int vfio_bind(const Invocation& inv);     // inv.vm holds the PCI address
 int vfio_release(const Invocation& inv);
 // probe-host: ExecStart= of ezkvm-host-probe.service.
 int probe_host(Scope scope);
+// with-macvtaps IFNAME... -- QEMU-ARGV: opens the macvtaps for qemu and executes it.
+int with_macvtaps(const std::vector<std::string>& macvtaps, const std::vector<std::string>& argv);
 // Whether no other running system VM holds one of `vm`'s passthrough devices
 // (it would share the already bound device and qemu would fail on it); errors name the VM.
 bool passthrough_devices_free(const config::LoadedVm& vm, const config::Environment& env, Diagnostics& diags);
@@ -104,14 +100,6 @@ std::optional<WatchedProcess> watch(pid_t pid);
 // qemu, the unit's main process, as systemd names it in $MAINPID for
 // ExecStartPost= and ExecStop=; nullopt when it is unset (qemu has exited already).
 std::optional<WatchedProcess> main_process();
-
-// launch's readiness half: resumes the paused VM once `before_resume` has run (false
-// stops there); true once QMP says the guest runs, false (having said why) when it never does.
-bool resume_when_ready(const VmPaths& paths, const WatchedProcess& qemu, const std::function<bool()>& before_resume);
-
-// launch's resident half: the guest's console (when `console` is open) to the
-// journal and console-attach.sock, and the guest watch, until qemu has gone.
-int run_watch(const VmPaths& paths, Fd console);
 
 // Where watch records its pid, so stop can let it copy the guest's last words.
 std::string watch_pidfile(const VmPaths& paths);

@@ -1,13 +1,13 @@
 // ezkvm-helper: the steps of ezkvm@.service around qemu (see units/*/ezkvm@.service.in):
 //   prepare     ExecStartPre=+  directories, UEFI variables, disks, TPM state, owned by the VM's user
-//   launch [--no-console] VM [IFNAME...] -- QEMU...   ExecStart=: becomes qemu (with the VM's macvtaps
-//               as numbered fds); its child resumes the paused VM, notifies systemd once QMP says
-//               running, then relays the guest's console to the journal and console-attach.sock and
-//               kills qemu when the guest dies under it (a KVM internal error, a panic)
+//   wait-ready  ExecStartPost=  starts watch, resumes the paused VM, returns once QMP says running
 //   stop        ExecStop=       ACPI power button (repeated), stop timeout, quit
+//   watch                       the guest's console to the journal and console-attach.sock; kills
+//                               qemu when the guest dies under it (a KVM internal error, a panic)
 //   register    ExecStartPost=+ registers the running VM with systemd-machined (machinectl list)
 //   cleanup     ExecStopPost=+  undoes prepare's host changes (network interfaces), also after a crash
 //   vfio-bind / vfio-release ADDRESS   ExecStart= / ExecStopPost= of ezkvm-vfio@ADDRESS.service
+//   with-macvtaps IFNAME... -- QEMU...  ExecStart= of a VM with macvtap NICs: opens them, runs qemu
 //   probe-host  ExecStart= of ezkvm-host-probe.service: the host probe, current; reloads when units are stale
 // --user: the VM is a user VM ($XDG_CONFIG_HOME/ezkvm, $XDG_RUNTIME_DIR/ezkvm).
 #include <algorithm>
@@ -23,36 +23,25 @@ using namespace ezkvm;
 namespace {
 
 constexpr int exit_usage = 2;
+constexpr std::string_view console_fd_option = "--console-fd=";
 
 constexpr const char* usage =
-    "usage: ezkvm-helper [--user] prepare|stop|cleanup|register VM\n"
-    "       ezkvm-helper [--user] launch [--no-console] VM [IFNAME...] -- QEMU-BINARY [ARG...]\n"
+    "usage: ezkvm-helper [--user] prepare|wait-ready|stop|cleanup|register VM\n"
+    "       ezkvm-helper [--user] watch [--console-fd=N | --no-console] VM\n"
     "       ezkvm-helper vfio-bind|vfio-release PCI-ADDRESS\n"
+    "       ezkvm-helper with-macvtaps IFNAME... -- QEMU-BINARY [ARG...]\n"
     "       ezkvm-helper [--user] probe-host\n";
 
-// [--user] launch [--no-console] VM [IFNAME...] -- ARGV: false when the shape is wrong.
-bool parse_launch(std::vector<std::string_view> args, helper::Invocation& inv, helper::LaunchOptions& options)
+// with-macvtaps IFNAME... -- ARGV: false when the shape is wrong.
+bool with_macvtaps_args(const std::vector<std::string_view>& args, std::vector<std::string>& macvtaps,
+                        std::vector<std::string>& argv)
 {
-    if (!args.empty() && args.front() == "--user") {
-        inv.scope = Scope::User;
-        args.erase(args.begin());
-    }
-    if (args.empty() || args.front() != "launch")
-        return false;
-    args.erase(args.begin());
-    if (!args.empty() && args.front() == "--no-console") {
-        options.serial = false;
-        args.erase(args.begin());
-    }
     const auto separator = std::find(args.begin(), args.end(), "--");
-    if (separator == args.end() || separator == args.begin() || separator + 1 == args.end() ||
-        args.front().starts_with('-') || !separator[1].starts_with('/'))
+    if (separator == args.end() || separator == args.begin() + 1 || separator + 1 == args.end())
         return false;
-    inv.verb = "launch";
-    inv.vm = args.front();
-    options.macvtaps.assign(args.begin() + 1, separator);
-    options.qemu_argv.assign(separator + 1, args.end());
-    return true;
+    macvtaps.assign(args.begin() + 1, separator);
+    argv.assign(separator + 1, args.end());
+    return argv.front().starts_with('/');
 }
 
 std::optional<helper::Invocation> parse(std::vector<std::string_view> args)
@@ -61,6 +50,22 @@ std::optional<helper::Invocation> parse(std::vector<std::string_view> args)
     if (!args.empty() && args.front() == "--user") {
         inv.scope = Scope::User;
         args.erase(args.begin());
+    }
+    if (args.size() == 3 && args[0] == "watch" && args[1] == "--no-console") {
+        inv.no_console = true;
+        args.erase(args.begin() + 1);
+    } else if (args.size() == 3 && args[0] == "watch" && args[1].starts_with(console_fd_option)) {
+        const auto number = args[1].substr(console_fd_option.size());
+        int fd = 0;
+        for (char c : number) {
+            if (c < '0' || c > '9')
+                return std::nullopt;
+            fd = fd * 10 + (c - '0');
+        }
+        if (number.empty() || fd < 3)
+            return std::nullopt;
+        inv.console_fd = fd;
+        args.erase(args.begin() + 1);
     }
     if (args.size() != 2 || args[1].empty() || args[1].starts_with('-'))
         return std::nullopt;
@@ -74,10 +79,13 @@ std::optional<helper::Invocation> parse(std::vector<std::string_view> args)
 int main(int argc, char** argv)
 {
     const std::vector<std::string_view> args(argv + 1, argv + argc);
-    helper::Invocation launch;
-    helper::LaunchOptions options;
-    if (parse_launch(args, launch, options))
-        return helper::launch(launch, options);
+    if (!args.empty() && args.front() == "with-macvtaps") {
+        std::vector<std::string> macvtaps, qemu;
+        if (with_macvtaps_args(args, macvtaps, qemu))
+            return helper::with_macvtaps(macvtaps, qemu);
+        std::fputs(usage, stderr);
+        return exit_usage;
+    }
     if (args == std::vector<std::string_view>{"probe-host"})
         return helper::probe_host(Scope::System);
     if (args == std::vector<std::string_view>{"--user", "probe-host"})
@@ -86,8 +94,12 @@ int main(int argc, char** argv)
     if (inv) {
         if (inv->verb == "prepare")
             return helper::prepare(*inv);
+        if (inv->verb == "wait-ready")
+            return helper::wait_ready(*inv);
         if (inv->verb == "stop")
             return helper::stop(*inv);
+        if (inv->verb == "watch")
+            return helper::run_watch(*inv);
         if (inv->verb == "register")
             return helper::register_machine(*inv);
         if (inv->verb == "cleanup")

@@ -1,8 +1,8 @@
-// The unit's one resident helper, launch's child once the guest runs, living as
-// long as qemu:
+// The unit's one resident helper, started by wait-ready before the guest runs
+// and living as long as qemu:
 // - the guest's serial console to the unit's journal (a stream of its own,
-//   see guest_log) and to console-attach.sock for `ezkvm console`
-//   (runtime/console_relay.hpp), connected by launch while the guest was paused;
+//   see guest_log) and to console-attach.sock for `ezkvm console` (runtime/console_relay.hpp), with
+//   the console connected by wait-ready (--console-fd) or here;
 // - the guest watch (runtime/guest_watch.hpp) on qemu's second QMP socket:
 //   when the guest dies under a live qemu (a KVM internal error, a panic), it
 //   says why and kills qemu, so the unit fails instead of staying active.
@@ -19,6 +19,7 @@
 #include "helpers/helper.hpp"
 #include "runtime/console_relay.hpp"
 #include "runtime/guest_watch.hpp"
+#include "base/unix_socket.hpp"
 
 namespace ezkvm::helper {
 namespace {
@@ -27,6 +28,20 @@ using namespace std::chrono_literals;
 
 // The kernel-style prefix journald reads as the priority of a stderr line.
 constexpr const char* error_prefix = "<3>";
+
+Fd open_console(const Invocation& inv, const VmPaths& paths)
+{
+    if (inv.console_fd) {
+        ::fcntl(*inv.console_fd, F_SETFD, FD_CLOEXEC);
+        return Fd(*inv.console_fd);
+    }
+    auto connected = connect_unix(paths.console());
+    if (!connected) {
+        say("cannot connect to the serial console {}: {}", paths.console(), std::strerror(connected.error().errno_value));
+        return {};
+    }
+    return std::move(*connected);
+}
 
 // The guest's lines go to the journal on a stream of their own that reads no
 // "<N>" priority prefix. On the unit's stdout journald takes one from the
@@ -103,15 +118,19 @@ int watch_only(GuestWatch& watch, runtime::StopSignals& signals)
 
 }  // namespace
 
-int run_watch(const VmPaths& paths, Fd console)
+int run_watch(const Invocation& inv)
 {
+    const VmPaths paths = vm_paths(inv.vm, inv.scope);
     runtime::StopSignals signals;
     const std::string pidfile = watch_pidfile(paths);
     if (!write_pidfile(pidfile))
         return 1;
     GuestWatch guest(paths);
     int code = 0;
-    if (console) {
+    if (inv.console_fd || !inv.no_console) {
+        auto console = open_console(inv, paths);
+        if (!console)
+            return 1;
         const Fd log = guest_log();
         runtime::ConsoleRelayOptions options;
         options.console = std::move(console);

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -24,28 +26,98 @@ Error path_error(const std::string& what, const std::string& path, int error)
     return errno_error(fmt::format("cannot {} {}", what, path), error);
 }
 
-// Root's walk: one component at a time from "/", each opened beneath the last with O_NOFOLLOW.
-Result<Fd> walk(const std::string& path, bool make)
+// A path's names, with "." and empty ones dropped; false when one is "..".
+bool split_path(const std::string& path, std::vector<std::string>& names)
 {
-    if (!path.starts_with('/'))
-        return Error{fmt::format("cannot open {}: not an absolute path", path), EINVAL};
-    Fd dir(::open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!dir)
-        return errno_error("cannot open /", errno);
     for (const auto& part : std::filesystem::path(path)) {
         const std::string name = part.string();
         if (name == "/" || name.empty() || name == ".")
             continue;
         if (name == "..")
-            return Error{fmt::format("cannot open {}: it contains \"..\"", path), EINVAL};
-        if (make && ::mkdirat(dir.get(), name.c_str(), 0755) != 0 && errno != EEXIST)
-            return path_error("create directory", path, errno);
-        Fd next(open_beneath(dir, name, O_RDONLY | O_DIRECTORY));
-        if (!next)
-            return path_error("open directory", path, errno);
-        dir = std::move(next);
+            return false;
+        names.push_back(name);
     }
-    return dir;
+    return true;
+}
+
+// The target of symlink `name` in `dir` when only root could have made it there: the
+// link is root's and so is its directory, which nobody else may write (systemd's
+// /var/lib/ezkvm/<vm> -> ../private/ezkvm/<vm> for a dynamic user, a link an admin
+// made in /srv). nullopt for any other link.
+std::optional<std::string> trusted_link(const Fd& dir, const std::string& name)
+{
+    struct stat link_st, dir_st;
+    if (::fstatat(dir.get(), name.c_str(), &link_st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISLNK(link_st.st_mode) ||
+        link_st.st_uid != 0 || ::fstat(dir.get(), &dir_st) != 0 || dir_st.st_uid != 0 ||
+        (dir_st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+        return std::nullopt;
+    std::string target(4096, '\0');
+    const ssize_t n = ::readlinkat(dir.get(), name.c_str(), target.data(), target.size());
+    if (n <= 0 || static_cast<size_t>(n) >= target.size())
+        return std::nullopt;
+    target.resize(static_cast<size_t>(n));
+    return target;
+}
+
+// Where the walk goes on after the trusted link at `walked`'s end pointing to `target`:
+// the names of the whole new path, ".." resolved against what was walked, which are
+// real directories.
+std::vector<std::string> after_link(std::vector<std::string> walked, const std::string& target,
+                                    const std::vector<std::string>& rest)
+{
+    if (target.starts_with('/'))
+        walked.clear();
+    for (const auto& part : std::filesystem::path(target)) {
+        const std::string name = part.string();
+        if (name == "/" || name.empty() || name == ".")
+            continue;
+        if (name == "..") {
+            if (!walked.empty())
+                walked.pop_back();
+            continue;
+        }
+        walked.push_back(name);
+    }
+    walked.insert(walked.end(), rest.begin(), rest.end());
+    return walked;
+}
+
+// Root's walk: one component at a time from "/", each opened beneath the last with
+// O_NOFOLLOW; a symlink only root could have made is followed (a few at most).
+Result<Fd> walk(const std::string& path, bool make)
+{
+    if (!path.starts_with('/'))
+        return Error{fmt::format("cannot open {}: not an absolute path", path), EINVAL};
+    std::vector<std::string> names;
+    if (!split_path(path, names))
+        return Error{fmt::format("cannot open {}: it contains \"..\"", path), EINVAL};
+    constexpr int max_links = 8;
+    for (int links = 0;; ++links) {
+        Fd dir(::open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+        if (!dir)
+            return errno_error("cannot open /", errno);
+        std::vector<std::string> walked;
+        std::optional<std::vector<std::string>> restart;
+        for (size_t i = 0; i < names.size() && !restart; ++i) {
+            const std::string& name = names[i];
+            if (make && ::mkdirat(dir.get(), name.c_str(), 0755) != 0 && errno != EEXIST)
+                return path_error("create directory", path, errno);
+            Fd next(open_beneath(dir, name, O_RDONLY | O_DIRECTORY));
+            if (!next) {
+                const int error = errno;
+                const auto target = error == ELOOP || error == ENOTDIR ? trusted_link(dir, name) : std::nullopt;
+                if (!target || links == max_links)
+                    return path_error("open directory", path, error);
+                restart = after_link(walked, *target, {names.begin() + static_cast<long>(i) + 1, names.end()});
+                continue;
+            }
+            walked.push_back(name);
+            dir = std::move(next);
+        }
+        if (!restart)
+            return dir;
+        names = std::move(*restart);
+    }
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 #pragma once
 // Opening and making files the way root must where a VM's user can change the
-// path: one directory fd at a time, never through a symlink, and then only by
-// fd (fchown, fchmod, openat, renameat2, linkat). When a process acts for
+// path: one directory fd at a time, never through a symlink someone else than
+// root could have made, and then only by fd (fchown, fchmod, openat, renameat2, linkat). When a process acts for
 // itself, symlinks are its own business and are followed.
 #include <sys/types.h>
 
@@ -15,7 +15,8 @@ namespace ezkvm {
 
 enum class Links {
     Follow,  // the process acts for itself
-    Refuse,  // root acting for another user: a symlink anywhere in the path is an error (ELOOP)
+    Refuse,  // root acting for another user: a symlink in the path is an error (ELOOP) unless it is
+             // root's, in a directory of root's that nobody else may write
 };
 
 // Refuse when files are made for someone else than this process.

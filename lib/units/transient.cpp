@@ -144,17 +144,13 @@ std::optional<bus::TransientUnit> transient_vm_unit(const config::LoadedVm& vm, 
     for (const auto& path : vm_mount_paths(plan.command))
         b.words("RequiresMountsFor", {path});
     // The shipped user ezkvm@.service, with %i resolved.
-    b.text("Type", "Type", "notify");
-    b.text("NotifyAccess", "NotifyAccess", "all");
+    b.text("Type", "Type", "simple");
     b.text("KillMode", "KillMode", "mixed");
     b.words("Environment", {"EZKVM_VM_FILE=" + file});
     b.words("Environment", {host_fingerprint_setting(plan.command.host_fingerprint)});
     b.exec("ExecStartPre", helper_command(helper, "prepare", vm.name));
-    UnitSettings launch_settings;
-    launch_settings.scope = Scope::User;
-    launch_settings.helper_binary = helper;
-    const auto exec_start = vm_exec_start(vm, plan.command, launch_settings);
-    b.exec("ExecStart", exec_start);
+    b.exec("ExecStart", vm_exec_start(plan.command, helper));
+    b.exec("ExecStartPost", helper_command(helper, "wait-ready", vm.name));
     b.exec("ExecStop", helper_command(helper, "stop", vm.name), true);
     b.seconds("TimeoutStartUSec", "TimeoutStartSec", start_timeout_seconds);
     b.seconds("TimeoutStopUSec", "TimeoutStopSec", vm_stop_timeout_seconds(spec));
@@ -174,7 +170,7 @@ std::optional<bus::TransientUnit> transient_vm_unit(const config::LoadedVm& vm, 
     b.filter("SystemCallFilter", true, {"@system-service", "seccomp"});
     b.filter("SystemCallFilter", false, {"@privileged", "@resources"});
     b.add("SystemCallErrorNumber", I32{EPERM}, "SystemCallErrorNumber=EPERM");
-    return bus::TransientUnit{transient_unit_name(vm.name), exec_start, std::move(b.properties)};
+    return bus::TransientUnit{transient_unit_name(vm.name), vm_exec_start(plan.command, helper), std::move(b.properties)};
 }
 
 std::string systemd_run_command(const bus::TransientUnit& unit)

@@ -66,8 +66,9 @@ void add_vm_access(UnitFile& unit, const config::VmSpec& spec, const planner::Pl
     access.add_to(unit, "Service");
 }
 
-// qemu starts paused (-S): launch's child connects the serial console to the
-// journal first, so no early output is lost, then resumes the guest.
+// qemu starts paused (-S): the unit's ExecStartPost= (ezkvm-helper wait-ready)
+// connects the serial console to the journal first, so no early output is
+// lost, then resumes the guest.
 std::vector<std::string> paused(std::vector<std::string> argv)
 {
     argv.insert(argv.begin() + 1, "-S");
@@ -101,7 +102,7 @@ GeneratedFile vm_dropin(const config::LoadedVm& vm, const planner::Plan& plan, c
 
     if (system)
         add_identity(unit, vm_identity(vm.name, spec.general.user));
-    unit.add("Service", "ExecStart", escape_command(vm_exec_start(vm, plan.command, settings)));
+    unit.add("Service", "ExecStart", escape_command(vm_exec_start(plan.command, settings.helper_binary)));
     unit.add("Service", "Environment", escape_value(host_fingerprint_setting(plan.command.host_fingerprint)));
     unit.add("Service", "TimeoutStopSec", std::to_string(vm_stop_timeout_seconds(spec)));
     for (const auto& name : vm_credentials(spec))
@@ -190,16 +191,11 @@ std::string swtpm_socket_name(const std::string& vm)
     return "ezkvm-swtpm@" + vm + ".socket";
 }
 
-std::vector<std::string> vm_exec_start(const config::LoadedVm& vm, const qemu::Command& command,
-                                       const UnitSettings& settings)
+std::vector<std::string> vm_exec_start(const qemu::Command& command, const std::string& helper)
 {
-    std::vector<std::string> argv{settings.helper_binary};
-    if (settings.scope == Scope::User)
-        argv.emplace_back("--user");
-    argv.emplace_back("launch");
-    if (!vm.spec.serial)
-        argv.emplace_back("--no-console");
-    argv.push_back(vm.name);
+    if (command.macvtaps.empty())
+        return paused(command.argv);
+    std::vector<std::string> argv{helper, "with-macvtaps"};
     argv.insert(argv.end(), command.macvtaps.begin(), command.macvtaps.end());
     argv.emplace_back("--");
     const auto qemu = paused(command.argv);

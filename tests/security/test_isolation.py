@@ -73,6 +73,9 @@ for base in (state, private):
 for name in ("qmp.sock", "qmp-watch.sock", "console.sock", "swtpm.sock"):
     attacks[f"connect {run}/{name}"] = lambda n=name: connect(f"{run}/{n}")
 attacks[f"list {run}"] = lambda: listdir(run)
+# Root's own state: bound into every VM's namespace for its root steps, entered by none.
+attacks["list /run/ezkvm/_host"] = lambda: listdir("/run/ezkvm/_host")
+attacks[f"read /run/ezkvm/_host/usb/{victim}.json"] = lambda: read(f"/run/ezkvm/_host/usb/{victim}.json")
 for node in json.loads(sys.argv[3]):
     attacks[f"open {node} (granted to {victim})"] = lambda n=node: write(n)
 if with_bus:
@@ -143,7 +146,9 @@ def check_identities(checks, box):
                     "org.freedesktop.systemd1.Manager", "LookupDynamicUserByName", "s", "ezkvm-vma"]).stdout
     checks.check("vma's uid is the dynamic user ezkvm-vma", user.strip() == f"u {uids['vma']}", user)
     listing = box.run(["nsenter", "-t", main_pid(box, "vma"), "-m", "ls", "/run/ezkvm"]).stdout.split()
-    checks.check("vma's qemu sees only its own directory in /run/ezkvm", listing == ["vma"], listing)
+    # And root's _host (mode 0700, root's), which the attacks below cannot enter.
+    checks.check("vma's qemu sees only its own directory in /run/ezkvm (and root's _host)",
+                 listing in (["vma"], ["_host", "vma"]), listing)
     return uids
 
 

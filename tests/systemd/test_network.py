@@ -11,7 +11,7 @@ from the build under test as test_units.py installs it.
   server in the guest; type passt: passt runs as ezkvm, the guest gets its address from passt,
   a connection to the forwarded port reaches the guest's server, passt stops with the VM.
 - type macvtap on the container's uplink: the macvtap carries the configured MAC, its device
-  belongs to ezkvm, qemu (started through ezkvm-helper launch, which hands it the macvtaps) runs as ezkvm, the guest
+  belongs to ezkvm, qemu (started through ezkvm-helper with-macvtaps) runs as ezkvm, the guest
   reaches the far end of the uplink and answers a connection from there; gone after a stop.
 
 usage: test_network.py BUILD_DIR   (a build configured with --prefix=/usr or /usr/local)
@@ -242,8 +242,8 @@ def check_macvtap(checks, box, times):
     times["systemctl start of a macvtap VM"] = timer.seconds
     mac, address = MACVTAP
     exec_start = prop(box, "ezkvm@mvtap.service", "ExecStart")
-    match = re.search(r" launch (?:--no-console )?mvtap (\S+) -- ", exec_start)
-    checks.check("qemu starts through ezkvm-helper launch with the macvtap", match is not None, exec_start)
+    match = re.search(r"with-macvtaps (\S+) -- ", exec_start)
+    checks.check("qemu starts through ezkvm-helper with-macvtaps", match is not None, exec_start)
     if not match:
         return
     macvtap = match.group(1)

@@ -305,7 +305,7 @@ def check_start(checks, box, times):
     checks.check("QMP says running as soon as start returns", status == "running", status)
     checks.check("ezkvm@demo is active", prop(box, "ezkvm@demo.service", "ActiveState") == "active")
     journal = box.journal("ezkvm@demo.service")
-    checks.check("launch logged readiness", "VM running, QMP ready after" in journal, journal)
+    checks.check("wait-ready logged readiness", "VM running, QMP ready after" in journal, journal)
     # A dynamic user's state directory is /var/lib/private/ezkvm/demo (/var/lib/ezkvm/demo links to it).
     for created in ("created TPM 2.0 state /var/lib/private/ezkvm/demo/tpm",
                     "created UEFI variable store /var/lib/private/ezkvm/demo/efivars.fd",

@@ -325,7 +325,7 @@ def check_user_vm(checks, box, times):
                  status.returncode == 0 and "qemu: running under TCG (QMP)" in status.stdout
                  and f"/run/user/{uid}/ezkvm/mine/qmp.sock" in status.stdout, output(status))
     # journald ties a line to a user unit by the writer's cgroup; a helper that has exited by
-    # the time journald reads its line (launch's child writes its last line) can lose that tie
+    # the time journald reads its line (wait-ready writes its last and ends) can lose that tie
     # under a user manager, so the helper's lines are looked up by the user and the program.
     helper_lines = lambda: box.run(["journalctl", "--no-pager", "-o", "cat", f"_UID={uid}",  # noqa: E731
                                     "SYSLOG_IDENTIFIER=ezkvm-helper"], check=False).stdout

@@ -17,6 +17,8 @@ TEST_CASE("root's walk refuses a symlink anywhere in the path", "[base][safe_ope
     test::TempDir tmp;
     std::filesystem::create_directories(tmp / "real/sub");
     std::filesystem::create_directory_symlink(tmp / "real", tmp / "link");
+    // A directory others may write: whoever made the link there, root does not trust it.
+    ::chmod(tmp.path().c_str(), 01777);
 
     CHECK(open_directory(tmp / "real/sub", Links::Refuse));
     CHECK(open_directory(tmp / "link/sub", Links::Follow));
@@ -28,6 +30,34 @@ TEST_CASE("root's walk refuses a symlink anywhere in the path", "[base][safe_ope
     CHECK_FALSE(std::filesystem::exists(tmp / "real/new"));
     CHECK(make_directories(tmp / "real/a/b", Links::Refuse));
     CHECK(std::filesystem::is_directory(tmp / "real/a/b"));
+}
+
+TEST_CASE("root's walk follows a link only root could have made", "[.][root][base][safe_open]")
+{
+    test::TempDir tmp;  // root's, mode 0700
+    std::filesystem::create_directories(tmp / "private/vm/sub");
+    std::filesystem::create_directories(tmp / "lib");
+    // As systemd links a dynamic user's state directory: relative, root's, in root's directory.
+    std::filesystem::create_directory_symlink("../private/vm", tmp / "lib/vm");
+    const auto followed = open_directory(tmp / "lib/vm/sub", Links::Refuse);
+    REQUIRE(followed);
+    struct stat via_link, real;
+    REQUIRE(::fstat(followed->get(), &via_link) == 0);
+    REQUIRE(::stat((tmp / "private/vm/sub").c_str(), &real) == 0);
+    CHECK(via_link.st_ino == real.st_ino);
+    CHECK(make_directories(tmp / "lib/vm/new", Links::Refuse));
+    CHECK(std::filesystem::is_directory(tmp / "private/vm/new"));
+
+    // The same link made by another user, or in a directory another user may write: refused.
+    REQUIRE(::lchown((tmp / "lib/vm").c_str(), 65534, 65534) == 0);
+    CHECK_FALSE(open_directory(tmp / "lib/vm/sub", Links::Refuse));
+    REQUIRE(::lchown((tmp / "lib/vm").c_str(), 0, 0) == 0);
+    ::chmod((tmp / "lib").c_str(), 0777);
+    CHECK_FALSE(open_directory(tmp / "lib/vm/sub", Links::Refuse));
+    ::chmod((tmp / "lib").c_str(), 0755);
+    // A chain of links that never ends is refused, not followed forever.
+    std::filesystem::create_directory_symlink("loop", tmp / "lib/loop");
+    CHECK_FALSE(open_directory(tmp / "lib/loop/x", Links::Refuse));
 }
 
 TEST_CASE("a new file gets its name only when complete, and never replaces one", "[base][safe_open]")

@@ -137,7 +137,7 @@ RequiresMountsFor=/srv/iso/debian.iso
 [Service]
 DynamicUser=yes
 User=ezkvm-web
-ExecStart=/usr/libexec/ezkvm/ezkvm-helper launch web -- /usr/bin/qemu-system-x86_64 -S -name guest=web -drive file=/srv/vms/web-data.qcow2
+ExecStart=/usr/bin/qemu-system-x86_64 -S -name guest=web -drive file=/srv/vms/web-data.qcow2
 Environment=EZKVM_HOST_FINGERPRINT=none
 TimeoutStopSec=120
 DeviceAllow=/dev/vm1/web-root rw
@@ -181,7 +181,7 @@ TEST_CASE("a VM with macvtap NICs starts qemu through the helper that opens them
     settings.helper_binary = "/usr/libexec/ezkvm/ezkvm-helper";
     const auto files = vm_unit_files(vm, plan, settings);
     const std::string& service = file_named(files, "ezkvm@mv.service.d/50-ezkvm.conf").content;
-    CHECK(service.find("\nExecStart=/usr/libexec/ezkvm/ezkvm-helper launch mv ezm0 ezm2 -- "
+    CHECK(service.find("\nExecStart=/usr/libexec/ezkvm/ezkvm-helper with-macvtaps ezm0 ezm2 -- "
                        "/usr/bin/qemu-system-x86_64 -S -netdev tap,id=net0,fd=3\n") != std::string::npos);
     CHECK(service.find("\nDeviceAllow=char-macvtap rw\n") != std::string::npos);
 }
@@ -292,7 +292,7 @@ vnc: { port: 5901, addr: 0.0.0.0, password_credential: vnc-pw }
     CHECK(service_part == R"([Service]
 DynamicUser=yes
 User=ezkvm-gpu
-ExecStart=/usr/libexec/ezkvm/ezkvm-helper launch gpu -- /usr/bin/qemu-system-x86_64 -S
+ExecStart=/usr/bin/qemu-system-x86_64 -S
 Environment=EZKVM_HOST_FINGERPRINT=none
 TimeoutStopSec=150
 LoadCredential=vnc-pw
@@ -333,8 +333,7 @@ storage:
     // A trailing backslash would continue the line into the next setting.
     CHECK(text.find("Description=ezkvm VM evil: 100%% $USER \"quoted\" %%i \\ \n") != std::string::npos);
     CHECK(text.find("RequiresMountsFor=\"/srv/my vms/%%i $HOME \\\"x\\\" \\\\\"\n") != std::string::npos);
-    CHECK(text.find("ExecStart=/usr/libexec/ezkvm/ezkvm-helper launch evil -- /usr/bin/qemu-system-x86_64 -S -drive "
-                    "\"file=/srv/my vms/%%i $$HOME \\\"x\\\" "
+    CHECK(text.find("ExecStart=/usr/bin/qemu-system-x86_64 -S -drive \"file=/srv/my vms/%%i $$HOME \\\"x\\\" "
                     "\\\\,format=raw\"\n") != std::string::npos);
     CHECK(text.find("ReadWritePaths=\"-/srv/my vms/%%i $HOME \\\"x\\\" \"\n") == std::string::npos);
     CHECK(text.find("ReadWritePaths=\"-/srv/my vms\"\n") != std::string::npos);
