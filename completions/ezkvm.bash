@@ -10,13 +10,13 @@ _ezkvm()
 {
     local cur=${COMP_WORDS[COMP_CWORD]}
     local prev=${COMP_WORDS[COMP_CWORD - 1]}
-    local commands="check show run list start stop restart status logs console qmp monitor view host"
+    local commands="check show run list start stop restart status logs console qmp monitor view host import"
     local i word cmd="" user="" positional=0
     for ((i = 1; i < COMP_CWORD; i++)); do
         word=${COMP_WORDS[i]}
         case $word in
             --user) user=--user ;;
-            --timeout | --lines | -n) ((i++)) ;;  # take a value
+            --timeout | --lines | -n | --name | --storage | -o | --output) ((i++)) ;;  # take a value
             -*) ;;
             *) if [[ -z $cmd ]]; then cmd=$word; else ((positional++)); fi ;;
         esac
@@ -45,6 +45,25 @@ _ezkvm()
         logs) options+=" --follow -f --lines -n"; vms_only=1 ;;
         view) options+=" --print --timeout"; vms_only=1 ;;
         qmp) vms_only=1 ;;
+        import)
+            # import proxmox CONFIG [--name NAME] [--storage ID=PATH]... [-o FILE]
+            if ((positional == 0)); then
+                if [[ $cur == -* ]]; then
+                    COMPREPLY=($(compgen -W "--help" -- "$cur"))
+                else
+                    COMPREPLY=($(compgen -W "proxmox" -- "$cur"))
+                fi
+            elif [[ $prev == -o || $prev == --output ]]; then
+                COMPREPLY=($(compgen -f -- "$cur"))
+            elif [[ $prev == --name || $prev == --storage ]]; then
+                :  # a name, or ID=PATH
+            elif [[ $cur == -* ]]; then
+                COMPREPLY=($(compgen -W "--help --name --storage -o --output" -- "$cur"))
+            else
+                COMPREPLY=($(compgen -f -X '!*.conf' -- "$cur") $(compgen -d -S / -- "$cur"))
+                compopt -o nospace 2>/dev/null
+            fi
+            return ;;
         *) return ;;
     esac
 

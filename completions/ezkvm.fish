@@ -10,7 +10,7 @@ function __ezkvm_vms
     end
 end
 
-set -l commands check show run list start stop restart status logs console qmp monitor view host
+set -l commands check show run list start stop restart status logs console qmp monitor view host import
 set -l vm_commands show run start stop restart status logs console qmp monitor view check
 
 complete -c ezkvm -f
@@ -32,6 +32,7 @@ complete -c ezkvm -n "not __fish_seen_subcommand_from $commands" -a qmp -d "Run 
 complete -c ezkvm -n "not __fish_seen_subcommand_from $commands" -a monitor -d "Human-monitor prompt over QMP"
 complete -c ezkvm -n "not __fish_seen_subcommand_from $commands" -a view -d "Open the VM's viewer"
 complete -c ezkvm -n "not __fish_seen_subcommand_from $commands" -a host -d "What this host's qemu and KVM can do"
+complete -c ezkvm -n "not __fish_seen_subcommand_from $commands" -a import -d "Write a VM file from a Proxmox VM config"
 
 # VM names (and VM files where a file is accepted too).
 complete -c ezkvm -n "__fish_seen_subcommand_from $vm_commands" -a "(__ezkvm_vms)" -d VM
@@ -53,3 +54,8 @@ complete -c ezkvm -n "__fish_seen_subcommand_from view" -l print -d "Print the v
 complete -c ezkvm -n "__fish_seen_subcommand_from host" -l refresh -d "Probe again"
 complete -c ezkvm -n "__fish_seen_subcommand_from host" -l json -d "JSON output"
 complete -c ezkvm -n "__fish_seen_subcommand_from view" -l timeout -x -d "Seconds to wait for the VM"
+complete -c ezkvm -n "__fish_seen_subcommand_from import; and not __fish_seen_subcommand_from proxmox" -f -a proxmox -d "From a Proxmox VM config"
+complete -c ezkvm -n "__fish_seen_subcommand_from proxmox" -l name -x -d "The VM's name"
+complete -c ezkvm -n "__fish_seen_subcommand_from proxmox" -l storage -x -d "Where storage ID keeps its volumes (ID=PATH)"
+complete -c ezkvm -n "__fish_seen_subcommand_from proxmox" -s o -l output -r -d "Write the VM file here"
+complete -c ezkvm -n "__fish_seen_subcommand_from proxmox" -F

@@ -222,7 +222,12 @@ def main():
         checks.check(f"ezkvm --help lists the {len(table)} commands of cli/commands.cpp",
                      len(table) >= 13 and sorted(commands) == sorted(table), f"help {commands}, table {table}")
         if shell == "bash":
-            check_bash(checks, source, env, table, {c: long_options(ezkvm_help(env, c)) for c in table})
+            options = {c: long_options(ezkvm_help(env, c)) for c in table}
+            # Commands with subcommands of their own (import proxmox): their options too.
+            for c in table:
+                for sub in subcommands(ezkvm_help(env, c)):
+                    options[f"{c} {sub}"] = long_options(ezkvm_help(env, c, sub))
+            check_bash(checks, source, env, table, options)
         else:
             SHELLS[shell](checks, source, env, table)
     return checks.finish()
