@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "import/context.hpp"
+#include "import/text.hpp"
 
 namespace ezkvm::import {
 namespace {
@@ -52,15 +53,9 @@ void map_boot_order(Context& ctx)
             order = legacy_order(ctx, *legacy);
         if (const auto* list = props->get("order")) {
             order.clear();
-            size_t start = 0;
-            while (start <= list->size()) {
-                size_t end = list->find(';', start);
-                if (end == std::string::npos)
-                    end = list->size();
-                if (end > start)
-                    order.push_back(list->substr(start, end - start));
-                start = end + 1;
-            }
+            for (const auto dev : split(*list, ';'))
+                if (!dev.empty())
+                    order.emplace_back(dev);
         }
     }
     for (size_t i = 0; i < order.size(); ++i) {

@@ -47,16 +47,9 @@ std::string vendor_of(const std::string& model)
 
 void add_list(Flags& flags, const std::string& list)
 {
-    size_t start = 0;
-    while (start < list.size()) {
-        size_t end = list.find(';', start);
-        if (end == std::string::npos)
-            end = list.size();
-        const std::string flag = list.substr(start, end - start);
-        start = end + 1;
+    for (const auto flag : split(list, ';'))
         if (flag.size() > 1 && (flag[0] == '+' || flag[0] == '-'))
-            flags[flag.substr(1)] = {flag.substr(0, 1), {}};
-    }
+            flags[std::string(flag.substr(1))] = {std::string(flag.substr(0, 1)), {}};
 }
 
 // get_hyperv_enlightenments (CPUConfig.pm): what Proxmox gives Windows guests under KVM.

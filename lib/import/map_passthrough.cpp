@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "import/context.hpp"
+#include "import/text.hpp"
 
 namespace ezkvm::import {
 namespace {
@@ -77,13 +78,8 @@ std::optional<Device> read_device(Context& ctx, const QmEntry& entry, unsigned i
                                                      id));
     Device dev{&entry, index, {}, props->flag("x-vga"), {}};
     const std::string hosts = props->get("host") ? *props->get("host") : "";
-    size_t start = 0;
-    while (start <= hosts.size()) {
-        size_t end = hosts.find(';', start);
-        if (end == std::string::npos)
-            end = hosts.size();
-        const std::string id = normalise_host(hosts.substr(start, end - start));
-        start = end + 1;
+    for (const auto part : split(hosts, ';')) {
+        const std::string id = normalise_host(std::string(part));
         if (id.empty()) {
             ctx.msgs.error(entry.line, fmt::format("{}: '{}' is not a PCI address", entry.key, hosts));
             return std::nullopt;

@@ -140,13 +140,9 @@ std::optional<QmConfig> parse_qm_config(std::string_view text, Messages& msgs)
     Section section = Section::Main;
     std::set<std::string> seen;
     int line_no = 0;
-    size_t start = 0;
-    while (start < text.size()) {
-        size_t end = text.find('\n', start);
-        if (end == std::string_view::npos)
-            end = text.size();
-        const std::string_view raw = text.substr(start, end - start);
-        start = end + 1;
+    const auto lines = split(text, '\n');
+    for (size_t i = 0; i < lines.size() && !(i + 1 == lines.size() && lines[i].empty()); ++i) {
+        const std::string_view raw = lines[i];
         ++line_no;
         if (has_control(raw)) {
             msgs.error(line_no, "control character in the line");

@@ -23,14 +23,8 @@ std::optional<std::vector<Storage>> parse_storage_cfg(std::string_view text, Mes
 {
     std::vector<Storage> storages;
     int line_no = 0;
-    size_t start = 0;
     bool errors = false;
-    while (start < text.size()) {
-        size_t end = text.find('\n', start);
-        if (end == std::string_view::npos)
-            end = text.size();
-        const std::string_view raw = text.substr(start, end - start);
-        start = end + 1;
+    for (const std::string_view raw : split(text, '\n')) {
         ++line_no;
         const std::string_view line = trim(raw);
         if (line.empty() || line.front() == '#')

@@ -410,6 +410,19 @@ class Case:
                 proc.wait()
 
 
+def run_and_report(case, label):
+    """Runs one Case; prints ok or FAIL with what was replaced. True when qemu accepted it."""
+    try:
+        case.run()
+    except (RuntimeError, subprocess.SubprocessError, OSError, ValueError) as e:
+        replaced = f"replaced: {'; '.join(case.notes)}"
+        print(f"FAIL {label}: {e}" + (f"\n     ({replaced})" if case.notes else ""))
+        return False
+    replaced = f"replaced: {'; '.join(case.notes)}"
+    print(f"ok   {label}" + (f" ({replaced})" if case.notes else ""))
+    return True
+
+
 def main(argv):
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
@@ -421,14 +434,10 @@ def main(argv):
     passed, failed = 0, []
     for case in cases:
         with tempfile.TemporaryDirectory(prefix="ezkvm-accept-") as tmp:
-            c = Case(ezkvm, case, Path(tmp))
-            try:
-                c.run()
+            if run_and_report(Case(ezkvm, case, Path(tmp)), case.stem):
                 passed += 1
-                print(f"ok   {case.stem}" + (f" (replaced: {'; '.join(c.notes)})" if c.notes else ""))
-            except (RuntimeError, subprocess.SubprocessError, OSError, ValueError) as e:
+            else:
                 failed.append(case.stem)
-                print(f"FAIL {case.stem}: {e}" + (f"\n     (replaced: {'; '.join(c.notes)})" if c.notes else ""))
     print(f"{passed} passed, {len(failed)} failed")
     return 1 if failed or not cases else 0
 

@@ -74,14 +74,10 @@ def main(argv):
         with tempfile.TemporaryDirectory(prefix="ezkvm-import-accept-") as tmp:
             vm_file = Path(tmp) / f"{name}.yaml"  # the VM's name is its file's
             vm_file.write_text(case.read_text())
-            c = ImportedCase(ezkvm, vm_file, Path(tmp))
-            try:
-                c.run()
+            if accept.run_and_report(ImportedCase(ezkvm, vm_file, Path(tmp)), case.stem):
                 passed += 1
-                print(f"ok   {case.stem}" + (f" (replaced: {'; '.join(c.notes)})" if c.notes else ""))
-            except (RuntimeError, subprocess.SubprocessError, OSError, ValueError) as e:
+            else:
                 failed.append(case.stem)
-                print(f"FAIL {case.stem}: {e}" + (f"\n     (replaced: {'; '.join(c.notes)})" if c.notes else ""))
     print(f"{passed} passed, {len(failed)} failed")
     return 1 if failed or not cases else 0
 
