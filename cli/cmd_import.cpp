@@ -121,7 +121,7 @@ Action setup_import(CLI::App& app, const GlobalOptions& global)
     proxmox->add_option("--storage", opts->storages,
                         "ID=PATH: where storage ID keeps its volumes (a directory laid out like a Proxmox dir "
                         "storage, or a prefix such as /dev/vg0); wins over /etc/pve/storage.cfg")
-        ->take_all();
+        ->allow_extra_args(false);
     proxmox->add_option("-o,--output", opts->output, "Write the VM file here (a new <vm>.yaml) instead of printing it");
     return [opts, &global] { return run_import(*opts, global); };
 }

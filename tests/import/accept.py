@@ -4,7 +4,8 @@
 Each tests/import/<name>.yaml (the golden result of `ezkvm import proxmox`) goes
 through tests/golden/accept.py's Case: `ezkvm show --json`, host files and devices
 swapped for stand-ins, the real qemu started with -S, QMP must say "prelaunch".
-Two more swaps here: a named CPU model loses `enforce` (TCG lacks features a\nKVM host has), and a machine version this qemu lacks (Proxmox hosts run newer
+Two more swaps here: a named CPU model loses `enforce` (TCG lacks features a
+ KVM host has), and a machine version this qemu lacks (Proxmox hosts run newer
 QEMUs than Debian 12's 7.2) becomes the newest one it has of that machine.
 
 usage: accept.py EZKVM [CASE...]

@@ -6,7 +6,7 @@ the messages (stderr) <name>.messages; then `ezkvm check` must accept the file w
 no errors and warnings only about what depends on the host (a disk, bridge, PCI or
 USB device this machine lacks; the extra_args of a config with `args:`). For every
 tests/import/errors/<name>.conf: stderr and the exit status must equal
-<name>.expected. A <name>.options file holds further import arguments.
+<name>.expected. A <name>.options file holds further import arguments, given before the config.
 
 The environment is fixed: EZKVM_ROOT is a copy of tests/import/root (storage.cfg,
 a host's /sys/bus/pci/devices) with /usr linked in (the firmware descriptors),
@@ -56,7 +56,7 @@ def options(conf):
 
 
 def run_import(ezkvm, conf, env):
-    return subprocess.run([ezkvm, "import", "proxmox", conf.name, *options(conf)], capture_output=True, text=True,
+    return subprocess.run([ezkvm, "import", "proxmox", *options(conf), conf.name], capture_output=True, text=True,
                           env=env, cwd=conf.parent, timeout=60)
 
 
