@@ -90,8 +90,8 @@ private:
         for (size_t g = 0; g < vm_.spec.storage.size(); ++g) {
             const auto& group = vm_.spec.storage[g];
             for (const auto& drive : group.drives) {
-                if (drive.create && !exists(drive.file))
-                    continue;  // created on first start
+                if ((drive.create && !exists(drive.file)) || drive.file.empty())
+                    continue;  // created on first start, or an empty CD-ROM drive
                 if (is_cdrom(drive.model))
                     need(drive.file, "storage", "the CD-ROM image", "put the image (an .iso file) there, or remove the drive",
                          drive.pos);

@@ -98,9 +98,10 @@ VmSpec parse_spec(const Node& root, const std::string& vm_name, Diagnostics& dia
 
     spec.audio = parse_audio(r, spec.spice.enabled);
     spec.usb = parse_usb(r);
+    spec.input = parse_input(r);
     spec.host = parse_host(r, spec.usb, pci_seen);
     spec.storage = parse_storage(r, spec.devices, spec.system.chipset.type);
-    spec.network = parse_network(r);
+    spec.network = parse_network(r, spec.devices, spec.storage);
     assign(spec.serial, r.boolean("serial"));
     if (auto args = r.str_list("extra_args", 0)) {
         spec.extra_args = *args;

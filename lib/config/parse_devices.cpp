@@ -1,5 +1,7 @@
-// devices (default models), gpu, audio and usb.
+// devices (default models), gpu, audio, usb and input.
 #include <fmt/format.h>
+
+#include <algorithm>
 
 #include "config/parse_internal.hpp"
 
@@ -27,6 +29,35 @@ std::optional<bool> parse_pcie(const MapReader& gpu)
         return true;
     }
     return gpu.boolean("pcie");
+}
+
+// codecs: [micro, duplex]: the HDA codecs at addresses 0, 1, ... in order.
+void parse_codecs(const MapReader& r, Audio& audio)
+{
+    auto names = r.str_list("codecs", 0);
+    if (!names)
+        return;
+    if (audio.device != AudioDevice::Hda) {
+        r.error("codecs", "codecs are the HDA controller's", "remove codecs or set device: hda");
+        return;
+    }
+    // qemu's HDA bus has codec addresses 0 to 14.
+    if (names->empty() || names->size() > 15) {
+        r.error("codecs", fmt::format("expected 1 to 15 codecs, got {}", names->size()), "such as codecs: [duplex]");
+        return;
+    }
+    const Choices<AudioCodec> kinds{{"duplex", AudioCodec::Duplex}, {"micro", AudioCodec::Micro},
+                                    {"output", AudioCodec::Output}};
+    std::vector<AudioCodec> codecs;
+    for (const auto& name : *names) {
+        auto kind = std::find_if(kinds.begin(), kinds.end(), [&](const auto& k) { return k.first == name; });
+        if (kind == kinds.end()) {
+            r.error("codecs", fmt::format("'{}' is not an HDA codec", name), "expected duplex, micro or output");
+            return;
+        }
+        codecs.push_back(kind->second);
+    }
+    audio.codecs = std::move(codecs);
 }
 
 }  // namespace
@@ -108,7 +139,17 @@ Audio parse_audio(const MapReader& root, bool spice_enabled)
     if (audio.device != AudioDevice::None && audio.backend == AudioBackend::None && !backend_invalid)
         r.error(backend_written ? "backend" : "device", "an audio device needs a backend",
                 "set audio.backend: pipewire, pulseaudio or alsa (or spice with SPICE enabled)");
+    parse_codecs(r, audio);
     return audio;
+}
+
+Input parse_input(const MapReader& root)
+{
+    const MapReader r = root.map("input");
+    Input input;
+    assign(input.virtio_mouse, r.boolean("virtio_mouse"));
+    assign(input.virtio_keyboard, r.boolean("virtio_keyboard"));
+    return input;
 }
 
 Usb parse_usb(const MapReader& root)

@@ -15,7 +15,8 @@ struct Listen {
     std::string password_credential;
 };
 
-Listen parse_listen(const MapReader& r, std::string_view server, unsigned min_port)
+// `tls_port`: SPICE's second TCP port, which also gives addr its meaning.
+Listen parse_listen(const MapReader& r, std::string_view server, unsigned min_port, const char* tls_port = nullptr)
 {
     Listen l;
     assign(l.addr, checked(r, "addr", valid_listen_address, "an IP address or host name"));
@@ -26,18 +27,20 @@ Listen parse_listen(const MapReader& r, std::string_view server, unsigned min_po
     assign(l.password_credential, checked(r, "password_credential", valid_credential_name,
                                           "a credential name (letters, digits, '.', '_', '-')"));
 
-    const bool has_port = r.get("port") != nullptr;
+    const bool has_port = r.get("port") != nullptr || (tls_port && r.get(tls_port));
     if (has_port && r.get("path"))
-        r.error("path", "give either port (TCP) or path (a unix socket), not both");
+        r.error("path", fmt::format("give either {} (TCP) or path (a unix socket), not both",
+                                    tls_port && r.get(tls_port) ? tls_port : "port"));
     if (r.get("addr") && !has_port)
         r.error("addr", "addr needs a port", "add a port, or remove addr to listen on a unix socket");
     if (r.get("password_file") && r.get("password_credential"))
         r.error("password_credential", "give either password_file or password_credential, not both");
 
-    if (l.port != 0 && l.addr.empty() && !r.get("addr"))
+    const bool tcp = l.port != 0 || (tls_port && r.get(tls_port));
+    if (tcp && l.addr.empty() && !r.get("addr"))
         l.addr = "127.0.0.1";
     const bool has_password = !l.password_file.empty() || !l.password_credential.empty();
-    if (l.port != 0 && !l.addr.empty() && !is_loopback(l.addr) && !has_password)
+    if (tcp && !l.addr.empty() && !is_loopback(l.addr) && !has_password)
         r.warning("addr",
                   fmt::format("{} listens on {} without a password: anyone who can reach this port controls the VM",
                               server, l.addr),
@@ -85,7 +88,7 @@ Spice parse_spice(const MapReader& root)
     const MapReader r = root.map("spice");
     Spice spice;
     spice.enabled = r.present();
-    Listen l = parse_listen(r, "SPICE", 1);
+    Listen l = parse_listen(r, "SPICE", 1, "tls_port");
     spice.addr = l.addr;
     spice.port = l.port;
     spice.path = l.path;
@@ -95,6 +98,25 @@ Spice parse_spice(const MapReader& root)
     assign(spice.render_node, r.absolute_path("render_node"));
     if (r.get("render_node") && !spice.gl)
         r.error("render_node", "render_node is only used with gl: yes");
+    if (auto port = r.number("tls_port", 1, 65535)) {
+        spice.tls_port = static_cast<unsigned>(*port);
+        if (spice.tls_port == spice.port)
+            r.error("tls_port", fmt::format("port {} is already the plain port", spice.port), "choose another port");
+    }
+    assign(spice.x509_dir, r.absolute_path("x509_dir"));
+    if (r.get("tls_port") && !r.get("x509_dir"))
+        r.error("tls_port", "TLS needs x509_dir: the directory with ca-cert.pem, server-cert.pem and server-key.pem");
+    else if (r.get("x509_dir") && !r.get("tls_port"))
+        r.error("x509_dir", "x509_dir is only used with tls_port");
+    const bool has_password = !spice.password_file.empty() || !spice.password_credential.empty();
+    if (spice.tls_port != 0 && spice.port == 0 && spice.path.empty() && is_loopback(spice.addr) && !has_password)
+        // TLS hides the stream but asks the client for nothing: loopback is no boundary here either.
+        r.warning("tls_port",
+                  fmt::format("SPICE listens on TLS port {}:{} without a password: every local user, and every "
+                              "other VM's qemu, can take this VM's screen, keyboard and mouse",
+                              spice.addr, spice.tls_port),
+                  "listen on a unix socket instead (remove spice.tls_port; only the VM's user and root can reach "
+                  "it), or set spice.password_file or spice.password_credential");
     return spice;
 }
 

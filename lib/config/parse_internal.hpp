@@ -88,9 +88,12 @@ Gpu parse_gpu(const MapReader& root, PciSeen& seen);
 Display parse_display(const MapReader& root);
 Audio parse_audio(const MapReader& root, bool spice_enabled);
 Usb parse_usb(const MapReader& root);
+Input parse_input(const MapReader& root);
 Host parse_host(const MapReader& root, const Usb& usb, PciSeen& seen);
 std::vector<PciFunction> parse_pci_functions(const MapReader& parent, const std::string& key, PciSeen& seen);
 std::vector<StorageGroup> parse_storage(const MapReader& root, const DeviceDefaults& devices, Chipset chipset);
-std::vector<Nic> parse_network(const MapReader& root);
+// NICs share the drives' boot_index numbering.
+std::vector<Nic> parse_network(const MapReader& root, const DeviceDefaults& devices,
+                               const std::vector<StorageGroup>& storage);
 
 }  // namespace ezkvm::config::detail

@@ -75,9 +75,33 @@ void parse_forwards(const MapReader& r, Nic& nic, std::set<std::pair<std::string
 struct NetworkChecks {
     std::map<std::string, std::string> macs;  // -> path of the NIC that has it
     std::set<std::pair<std::string, unsigned>> host_ports;
+    std::map<unsigned, std::string> boot_indexes;  // -> what has it: a drive's position or a NIC's path
 };
 
-Nic parse_nic(const MapReader& r, NetworkChecks& checks)
+// boot_index and the virtio-net ring sizes.
+void parse_nic_device(const MapReader& r, Nic& nic, const std::string& driver, NetworkChecks& checks)
+{
+    if (auto index = r.number("boot_index", 0, 99)) {
+        auto [at, added] = checks.boot_indexes.emplace(static_cast<unsigned>(*index), r.path());
+        if (added)
+            nic.boot_index = static_cast<unsigned>(*index);
+        else
+            r.error("boot_index", fmt::format("boot_index {} is already used by {}", *index, at->second));
+    }
+    for (const char* key : {"rx_queue_size", "tx_queue_size"}) {
+        auto size = r.number(key, 256, 1024);
+        if (!size)
+            continue;
+        if (driver != "virtio-net-pci")
+            r.error(key, fmt::format("{} is virtio-net's; this NIC is {}", key, driver), "remove it or use driver: virtio");
+        else if ((*size & (*size - 1)) != 0)
+            r.error(key, fmt::format("{} is not a power of two", *size), "use 256, 512 or 1024");
+        else
+            (std::string_view(key) == "rx_queue_size" ? nic.rx_queue_size : nic.tx_queue_size) = static_cast<unsigned>(*size);
+    }
+}
+
+Nic parse_nic(const MapReader& r, const DeviceDefaults& devices, NetworkChecks& checks)
 {
     Nic nic;
     nic.pos = r.pos();
@@ -134,20 +158,26 @@ Nic parse_nic(const MapReader& r, NetworkChecks& checks)
         r.error("parent", "a macvtap NIC needs parent: the host network interface to attach to");
     else if (nic.type != NetType::Macvtap && r.get("parent") && type_known)
         r.error("parent", "parent is only used with type macvtap");
+    parse_nic_device(r, nic, nic.driver.empty() ? devices.nic : nic.driver, checks);
     return nic;
 }
 
 }  // namespace
 
-std::vector<Nic> parse_network(const MapReader& root)
+std::vector<Nic> parse_network(const MapReader& root, const DeviceDefaults& devices,
+                               const std::vector<StorageGroup>& storage)
 {
     std::vector<Nic> nics;
     NetworkChecks checks;
+    for (const auto& group : storage)
+        for (const auto& drive : group.drives)
+            if (drive.boot_index)
+                checks.boot_indexes.emplace(*drive.boot_index, "the drive at " + drive.pos.str());
     const auto items = root.list("network");
     for (size_t i = 0; i < items.size(); ++i) {
         const MapReader r = item_reader(items[i], item_path(root, "network", i), root.diags());
         if (r.present())
-            nics.push_back(parse_nic(r, checks));
+            nics.push_back(parse_nic(r, devices, checks));
     }
     return nics;
 }

@@ -87,8 +87,15 @@ void read_drive_options(const MapReader& r, Drive& d)
 
 void check_drive(const MapReader& r, Drive& d, DriveChecks& checks)
 {
-    if (!r.get("file"))
+    if (!r.get("file") && !is_cdrom(d.model))
         r.error("file", "file is required: the disk image or block device", "such as /dev/vg0/vm-disk or /var/lib/images/vm.qcow2");
+    if (is_cdrom(d.model) && !r.get("file")) {
+        // An empty drive: the guest sees a CD-ROM with no medium; the host-side keys have nothing to act on.
+        for (const char* key : {"format", "cache", "discard", "detect_zeroes"})
+            if (r.get(key))
+                r.error(key, fmt::format("{} needs a file: this cdrom drive is empty", key),
+                        "add file: with an image, or remove the key");
+    }
     if (is_cdrom(d.model)) {
         if (r.get("readonly") && !d.readonly)
             r.error("readonly", "a cdrom is always read-only");
@@ -130,7 +137,7 @@ std::optional<Drive> parse_drive(const MapReader& r, DriveModel model, DriveChec
     d.model = model;
     read_drive_options(r, d);
     check_drive(r, d, checks);
-    if (d.file.empty())
+    if (d.file.empty() && (r.get("file") || !is_cdrom(model)))  // a bad file (reported) or none where one is needed
         return std::nullopt;
     return d;
 }

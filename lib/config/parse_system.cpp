@@ -114,10 +114,14 @@ Memory parse_memory(const MapReader& sys)
             mem.mib = *bytes / mib;
     }
     assign(mem.balloon, r.boolean("balloon"));
+    assign(mem.free_page_reporting, r.boolean("free_page_reporting"));
+    if (mem.free_page_reporting && !mem.balloon)
+        r.error("free_page_reporting", "free page reporting is done by the balloon device",
+                "remove free_page_reporting or set balloon: yes");
     return mem;
 }
 
-Tpm parse_tpm(const MapReader& sys)
+Tpm parse_tpm(const MapReader& sys, Chipset chipset)
 {
     const MapReader r = sys.map("tpm");
     Tpm tpm;
@@ -139,6 +143,13 @@ Tpm parse_tpm(const MapReader& sys)
             tpm.disk = *disk;
     }
     assign(tpm.socket, r.absolute_path("socket"));
+    tpm.interface = r.choice<TpmInterface>("interface", {{"tis", TpmInterface::Tis}, {"crb", TpmInterface::Crb}});
+    if (tpm.interface == TpmInterface::Crb) {
+        if (tpm.version == TpmVersion::V1_2)
+            r.error("interface", "the CRB interface is TPM 2.0 only", "use interface: tis with version 1.2");
+        else if (chipset != Chipset::Q35)
+            r.error("interface", "qemu gives the CRB interface on q35 only", "use interface: tis on i440fx");
+    }
     return tpm;
 }
 
@@ -170,6 +181,22 @@ Kernel parse_kernel(const MapReader& sys)
     return k;
 }
 
+BootPolicy parse_boot(const MapReader& sys)
+{
+    const MapReader r = sys.map("boot");
+    BootPolicy boot;
+    assign(boot.menu, r.boolean("menu"));
+    assign(boot.strict, r.boolean("strict"));
+    if (auto seconds = r.duration("reboot_timeout")) {
+        // qemu takes at most 65535 ms.
+        if (*seconds > 65)
+            r.error("reboot_timeout", fmt::format("{} seconds is out of range (expected 0 to 65)", *seconds));
+        else
+            boot.reboot_timeout = static_cast<unsigned>(*seconds);
+    }
+    return boot;
+}
+
 }  // namespace
 
 System parse_system(const MapReader& root)
@@ -180,11 +207,14 @@ System parse_system(const MapReader& root)
     sys.bios = parse_bios(r);
     sys.cpu = parse_cpu(r, sys.chipset.type);
     sys.memory = parse_memory(r);
-    sys.tpm = parse_tpm(r);
+    sys.tpm = parse_tpm(r, sys.chipset.type);
     sys.applesmc_osk = parse_applesmc(r);
     sys.kernel = parse_kernel(r);
     assign(sys.rtc, r.choice<Rtc>("rtc", {{"utc", Rtc::Utc}, {"localtime", Rtc::LocalTime}}));
     assign(sys.hyperv, r.boolean("hyperv"));
+    assign(sys.hpet, r.boolean("hpet"));
+    assign(sys.vmgenid, normalised(r, "vmgenid", normalise_uuid, "a UUID such as 5c4e7c1a-2b8e-4f6a-9d3b-0e1f2a3b4c5d"));
+    sys.boot = parse_boot(r);
     return sys;
 }
 

@@ -17,6 +17,7 @@ enum class FirmwareType { Ovmf, Seabios };
 enum class Rtc { Utc, LocalTime };
 enum class TpmType { None, Swtpm };
 enum class TpmVersion { V2_0, V1_2 };
+enum class TpmInterface { Tis, Crb };
 
 struct General {
     std::string name;                 // the file name without .yaml
@@ -53,6 +54,7 @@ struct Cpu {
 struct Memory {
     uint64_t mib = 1024;
     bool balloon = true;
+    bool free_page_reporting = false; // the balloon reports freed guest pages to the host
 };
 
 struct Tpm {
@@ -60,12 +62,20 @@ struct Tpm {
     TpmVersion version = TpmVersion::V2_0;
     std::string disk;                 // state file/block device; empty: state dir
     std::string socket;               // swtpm socket path; empty: runtime dir
+    std::optional<TpmInterface> interface;  // unset: CRB for 2.0 on q35, else TIS
 };
 
 struct Kernel {
     std::string image;                // empty: no direct kernel boot
     std::string initrd;
     std::string cmdline;
+};
+
+// The firmware's boot policy (-boot).
+struct BootPolicy {
+    bool menu = false;                // the firmware's boot menu
+    bool strict = false;              // only the devices with a boot index
+    std::optional<unsigned> reboot_timeout;  // seconds; unset: no reboot when nothing boots
 };
 
 struct System {
@@ -78,6 +88,9 @@ struct System {
     Kernel kernel;
     Rtc rtc = Rtc::Utc;
     bool hyperv = false;              // Hyper-V enlightenments
+    bool hpet = true;                 // the machine's HPET
+    std::string vmgenid;              // VM generation ID (UUID, lower case); empty: none
+    BootPolicy boot;
 };
 
 // Device models used where an item does not name one (set by templates).
@@ -97,6 +110,8 @@ struct Spice {
     std::string render_node;          // /dev/dri/renderD128; empty: qemu's choice
     std::string password_file;
     std::string password_credential;  // systemd credential name
+    unsigned tls_port = 0;            // TCP port for TLS; 0: none
+    std::string x509_dir;             // ca-cert.pem, server-cert.pem, server-key.pem (with tls_port)
 };
 
 struct Vnc {
@@ -147,10 +162,18 @@ struct Display {
 
 enum class AudioDevice { None, Hda, Ac97 };
 enum class AudioBackend { None, Spice, PipeWire, PulseAudio, Alsa };
+enum class AudioCodec { Duplex, Micro, Output };
 
 struct Audio {
     AudioDevice device = AudioDevice::None;
     AudioBackend backend = AudioBackend::None;
+    std::vector<AudioCodec> codecs{AudioCodec::Duplex};  // hda: one per codec address, in order
+};
+
+// Input devices besides the USB tablet: virtio-input on PCI.
+struct Input {
+    bool virtio_mouse = false;
+    bool virtio_keyboard = false;
 };
 
 struct UsbHostDevice {
@@ -190,7 +213,7 @@ enum class DriveFormat { Auto, Raw, Qcow2, Vmdk, Vdi, Vhdx };
 struct Drive {
     Pos pos;
     DriveModel model = DriveModel::VirtioBlk;
-    std::string file;                 // absolute path: image or block device
+    std::string file;                 // absolute path: image or block device; empty: a cdrom with no medium
     DriveFormat format = DriveFormat::Auto;
     std::string discard;              // "", "unmap", "ignore"
     std::string cache;                // "", "none", "writeback", "writethrough", "directsync", "unsafe"
@@ -230,6 +253,9 @@ struct Nic {
     std::string ifname;               // tap: existing tap; macvtap: parent NIC is `parent`
     std::string parent;
     std::vector<PortForward> forwards;
+    std::optional<unsigned> boot_index;  // boot from this NIC (shares the drives' numbering)
+    unsigned rx_queue_size = 0;       // virtio-net ring sizes; 0: qemu's default
+    unsigned tx_queue_size = 0;
 };
 
 struct VmSpec {
@@ -242,6 +268,7 @@ struct VmSpec {
     Display display;
     Audio audio;
     Usb usb;
+    Input input;
     Host host;
     std::vector<StorageGroup> storage;
     std::vector<Nic> network;

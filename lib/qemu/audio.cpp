@@ -17,6 +17,16 @@ const char* audiodev_driver(config::AudioBackend backend)
     return "none";
 }
 
+const char* codec_driver(config::AudioCodec codec)
+{
+    switch (codec) {
+    case config::AudioCodec::Micro: return "hda-micro";
+    case config::AudioCodec::Output: return "hda-output";
+    case config::AudioCodec::Duplex: break;
+    }
+    return "hda-duplex";
+}
+
 }  // namespace
 
 void add_audio(CommandContext& ctx)
@@ -38,7 +48,13 @@ void add_audio(CommandContext& ctx)
     Opts hda(ctx.q35() ? "ich9-intel-hda" : "intel-hda");
     hda.set("id", "sound0");
     ctx.args.add("-device", place(hda, ctx.pci.next_slot()));
-    ctx.args.add("-device", Opts("hda-duplex").set("bus", "sound0.0").set("audiodev", "audio0"));
+    for (size_t cad = 0; cad < audio.codecs.size(); ++cad) {
+        Opts codec(codec_driver(audio.codecs[cad]));
+        codec.set("bus", "sound0.0");
+        if (audio.codecs.size() > 1)
+            codec.set("cad", static_cast<unsigned>(cad));
+        ctx.args.add("-device", codec.set("audiodev", "audio0"));
+    }
 }
 
 }  // namespace ezkvm::qemu

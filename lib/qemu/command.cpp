@@ -35,7 +35,7 @@ namespace {
 constexpr void (*kSections[])(CommandContext&) = {
     add_identity, add_machine, add_control, add_firmware, add_cpu,     add_memory,  add_kernel,
     add_gpu,      add_display, add_audio,   add_usb,      add_storage, add_network, add_host_pci,
-    add_tpm,      add_applesmc, add_balloon, add_channels, add_serial,  add_extra_args,
+    add_tpm,      add_applesmc, add_balloon, add_input, add_channels, add_serial,  add_extra_args,
 };
 
 }  // namespace

@@ -32,7 +32,7 @@ void add_local_display(CommandContext& ctx)
         if (display.gl)
             opts.on("gl", true);
         ctx.args.add("-display", opts);
-    } else if (spice.enabled && spice.gl && spice.port != 0) {
+    } else if (spice.enabled && spice.gl && (spice.port != 0 || spice.tls_port != 0)) {
         // SPICE GL works only over a unix socket; over TCP an EGL display renders
         // on the host and SPICE streams the result.
         Opts opts("egl-headless");
@@ -48,9 +48,15 @@ void add_spice(CommandContext& ctx)
 {
     const auto& spice = ctx.spec.spice;
     Opts opts;
-    const bool tcp = spice.port != 0;
+    const bool tcp = spice.port != 0 || spice.tls_port != 0;
+    if (spice.port != 0)
+        opts.set("port", spice.port);
+    if (spice.tls_port != 0) {
+        opts.set("tls-port", spice.tls_port).set("x509-dir", spice.x509_dir);
+        ctx.uses(spice.x509_dir);
+    }
     if (tcp)
-        opts.set("port", spice.port).set("addr", spice.addr.empty() ? "127.0.0.1" : spice.addr);
+        opts.set("addr", spice.addr.empty() ? "127.0.0.1" : spice.addr);
     else
         opts.on("unix", true).set("addr", spice.path.empty() ? ctx.input.paths.spice() : spice.path);
     const std::string password = password_path(ctx, spice.password_file, spice.password_credential);

@@ -37,8 +37,25 @@ void add_ovmf(CommandContext& ctx)
 
 }  // namespace
 
+// -boot: the firmware's menu, strictness and retry (SeaBIOS and OVMF both read them from fw_cfg).
+void add_boot_policy(CommandContext& ctx)
+{
+    const auto& boot = ctx.spec.system.boot;
+    if (!boot.menu && !boot.strict && !boot.reboot_timeout)
+        return;
+    Opts opts;
+    if (boot.menu)
+        opts.on("menu", true);
+    if (boot.strict)
+        opts.on("strict", true);
+    if (boot.reboot_timeout)
+        opts.set("reboot-timeout", *boot.reboot_timeout * 1000);
+    ctx.args.add("-boot", opts);
+}
+
 void add_firmware(CommandContext& ctx)
 {
+    add_boot_policy(ctx);
     if (ctx.spec.system.bios.type == config::FirmwareType::Ovmf) {
         add_ovmf(ctx);
         return;

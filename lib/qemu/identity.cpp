@@ -70,6 +70,9 @@ void add_identity(CommandContext& ctx)
     const auto& uuid = ctx.spec.system.bios.uuid;
     ctx.args.add("-name", Opts().set("guest", name).on("debug-threads", true));
     ctx.args.add("-uuid", uuid.empty() ? derived_uuid(name) : uuid);
+    // The generation ID: an ACPI device on no bus, so it takes no PCI slot.
+    if (!ctx.spec.system.vmgenid.empty())
+        ctx.args.add("-device", Opts("vmgenid").set("guid", ctx.spec.system.vmgenid));
     ctx.args.add("-nodefaults");
     ctx.args.add("-no-user-config");
 }

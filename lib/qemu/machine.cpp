@@ -19,6 +19,8 @@ void add_machine(CommandContext& ctx)
     Opts machine(firmware::machine_type(ctx.spec.system.chipset));
     if (needs_smm(ctx))
         machine.on("smm", true);
+    if (!ctx.spec.system.hpet)
+        machine.on("hpet", false);
     ctx.args.add("-machine", machine);
 
     for (const auto& accel : accelerators(ctx))

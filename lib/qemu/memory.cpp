@@ -19,6 +19,8 @@ void add_balloon(CommandContext& ctx)
         return;
     Opts balloon("virtio-balloon-pci");
     balloon.set("id", "balloon");
+    if (ctx.spec.system.memory.free_page_reporting)
+        balloon.on("free-page-reporting", true);
     ctx.args.add("-device", place(balloon, ctx.pci.next_slot()));
 }
 

@@ -61,6 +61,12 @@ void add_network(CommandContext& ctx)
         Opts device(nic.driver.empty() ? ctx.spec.devices.nic : nic.driver);
         device.set("netdev", fmt::format("net{}", index))
             .set("mac", nic.mac.empty() ? derived_mac(ctx.spec.general.name, index) : nic.mac);
+        if (nic.boot_index)
+            device.set("bootindex", *nic.boot_index);
+        if (nic.rx_queue_size != 0)
+            device.set("rx_queue_size", nic.rx_queue_size);
+        if (nic.tx_queue_size != 0)
+            device.set("tx_queue_size", nic.tx_queue_size);
         ctx.args.add("-device", place(device, ctx.pci.next_slot()));
     }
 }

@@ -52,6 +52,7 @@ void add_gpu(CommandContext& ctx);         // the display adapter (or passed-thr
 void add_display(CommandContext& ctx);     // -display, SPICE, VNC, looking-glass memory
 void add_audio(CommandContext& ctx);
 void add_usb(CommandContext& ctx);
+void add_input(CommandContext& ctx);       // virtio-input mouse and keyboard
 void add_storage(CommandContext& ctx);
 void add_network(CommandContext& ctx);
 void add_host_pci(CommandContext& ctx);    // host.pci passthrough

@@ -50,6 +50,10 @@ std::string add_backend(CommandContext& ctx, StorageState& state, const config::
 {
     const std::string id = fmt::format("drive{}", state.drives++);
     const bool cd = is_cd(drive.model);
+    if (drive.file.empty()) {  // a CD-ROM drive with no medium
+        ctx.args.add("-drive", Opts().set("if", "none").set("id", id).on("readonly", true));
+        return id;
+    }
     Opts opts;
     opts.set("file", drive.file)
         .set("if", "none")

@@ -12,7 +12,8 @@ Always replaced: -accel kvm (forced tcg), -display (forced none), -S added.
 Replaced when present: -cpu host and the KVM-only Hyper-V flags, vfio-pci
 (a pci-testdev at the same bus/addr), GL (virtio-vga-gl, spice gl=on,
 egl-headless), tap netdevs (user), the pa audio backend (none: no PulseAudio
-server), TCP ports (free ones). A real swtpm serves the TPM socket.
+server), TCP ports (free ones), SPICE's x509-dir (a self-signed CA and server
+certificate made with openssl). A real swtpm serves the TPM socket.
 
 usage: accept.py EZKVM [CASE...]
 """
@@ -193,6 +194,8 @@ class Case:
                 os.truncate(vars_copy, 1 << 20)
             self.note("vars store: copy of the OVMF template")
             return set_prop(items, "file", str(vars_copy)), code_file
+        if get_prop(items, "file") is None:
+            return items, code_file  # an empty CD-ROM drive
         fmt = get_prop(items, "format")
         image = self.stand_in(get_prop(items, "file"), "." + fmt)
         subprocess.run(["qemu-img", "create", "-q", "-f", fmt, str(image), "16M"], check=True)
@@ -268,7 +271,24 @@ class Case:
         if get_prop(items, "unix") == "on":
             return set_prop(items, "addr", self.socket_path(get_prop(items, "addr")))
         self.note("SPICE TCP port -> a free port")
-        return set_prop(items, "port", str(free_port()))
+        if get_prop(items, "tls-port"):
+            self.note("SPICE x509-dir -> a self-signed CA and server certificate")
+            items = set_prop(set_prop(items, "tls-port", str(free_port())), "x509-dir", self.x509_dir())
+        return set_prop(items, "port", str(free_port())) if get_prop(items, "port") else items
+
+    def x509_dir(self):
+        """What SPICE's x509-dir holds: ca-cert.pem, server-cert.pem, server-key.pem."""
+        directory = self.tmp / "x509"
+        if not directory.exists():
+            directory.mkdir()
+            openssl = ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+            subprocess.run(openssl + ["-subj", "/CN=test CA", "-keyout", str(directory / "ca-key.pem"),
+                                      "-out", str(directory / "ca-cert.pem")], check=True, capture_output=True)
+            subprocess.run(openssl + ["-subj", "/CN=localhost", "-CA", str(directory / "ca-cert.pem"),
+                                      "-CAkey", str(directory / "ca-key.pem"),
+                                      "-keyout", str(directory / "server-key.pem"),
+                                      "-out", str(directory / "server-cert.pem")], check=True, capture_output=True)
+        return str(directory)
 
     def vnc(self, items):
         where = items[0]
