@@ -7,18 +7,6 @@ namespace ezkvm::import {
 const std::vector<GapInfo>& gaps()
 {
     static const std::vector<GapInfo> table = {
-        {Gap::Vmgenid, "vmgenid", "the VM generation ID device (-device vmgenid) is left out",
-         "equivalent and safe (an ACPI device on no bus): -device vmgenid,guid=<uuid>"},
-        {Gap::TpmTis, "tpm-tis", "ezkvm gives a TPM 2.0 on q35 the CRB interface, Proxmox gives tpm-tis: "
-                                 "Windows may ask for its BitLocker recovery key",
-         "no: ezkvm adds its own TPM device"},
-        {Gap::EmptyCdrom, "empty-cdrom", "an empty CD-ROM drive is left out", "no: the drive would sit on "
-                                                                                "ezkvm's buses"},
-        {Gap::NicBootOrder, "nic-boot-order", "booting from a NIC (bootindex on the NIC) is left out",
-         "no: ezkvm adds the NICs"},
-        {Gap::NicQueueSizes, "nic-queue-sizes",
-         "virtio-net ring sizes (rx_queue_size=1024,tx_queue_size=256) stay at qemu's defaults (256)",
-         "no: ezkvm adds the NICs"},
         {Gap::NicQueues, "nic-queues", "virtio-net multiqueue is left out (one queue pair)", "no: ezkvm adds the "
                                                                                              "NICs"},
         {Gap::VhostNet, "vhost-net", "vhost=on (in-kernel virtio-net) is left out; qemu moves the packets",
@@ -38,24 +26,13 @@ const std::vector<GapInfo>& gaps()
         {Gap::DiskPosition, "disk-position", "ezkvm fills the drive positions of a bus in order, without gaps, "
                                              "so the drive sits at another position than under Proxmox",
          "no: ezkvm adds the drives"},
-        {Gap::BalloonFreePageReporting, "balloon-free-page-reporting",
-         "the balloon's free-page-reporting=on is left out", "no: ezkvm adds the balloon"},
         {Gap::BalloonTarget, "balloon-target", "automatic ballooning down to this minimum is left out",
          "no: done by Proxmox's daemon"},
-        {Gap::VirtioInput, "virtio-input", "virtio-mouse/virtio-keyboard are left out", "equivalent and safe"},
-        {Gap::HdaMicro, "hda-micro", "the HDA controller gets ezkvm's one hda-duplex codec, where Proxmox gives "
-                                     "hda-micro (cad 0) and hda-duplex (cad 1)",
-         "no: ezkvm adds the sound card"},
-        {Gap::BootPolicy, "boot-policy", "Proxmox's -boot menu=on,strict=on,reboot-timeout=1000 is left out",
-         "equivalent and safe: -boot menu=on,strict=on,reboot-timeout=1000"},
-        {Gap::HpetOff, "hpet-off", "the HPET stays on (Proxmox turns it off)", "equivalent and safe: -machine "
-                                                                               "hpet=off"},
         {Gap::PitPolicy, "pit-policy", "kvm-pit.lost_tick_policy=discard is left out",
          "equivalent and safe: -global kvm-pit.lost_tick_policy=discard"},
         {Gap::RtcDriftfix, "rtc-driftfix", "ezkvm sets the RTC's driftfix=slew exactly when the clock is localtime", "no: ezkvm writes -rtc"},
         {Gap::PowerStates, "power-states", "S3/S4 stay enabled (Proxmox disables them)",
          "equivalent and safe on q35: -global ICH9-LPC.disable_s3=1 -global ICH9-LPC.disable_s4=1"},
-        {Gap::SpiceTls, "spice-tls", "SPICE over TLS is left out", "no: ezkvm writes -spice"},
         {Gap::PciLayout, "pci-layout",
          "ezkvm places devices on PCI slots of its own, not on Proxmox's fixed addresses and bridges: a guest "
          "that tracks devices by slot (Windows) finds them anew",

@@ -1,7 +1,7 @@
 #pragma once
 // What Proxmox gives a guest that an ezkvm VM file cannot express yet: one
 // table, so that each row can become a mapping once the schema grows. Each
-// warning names its row's id in brackets ("[vmgenid]").
+// warning names its row's id in brackets ("[numa]").
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,11 +11,6 @@
 namespace ezkvm::import {
 
 enum class Gap {
-    Vmgenid,
-    TpmTis,
-    EmptyCdrom,
-    NicBootOrder,
-    NicQueueSizes,
     NicQueues,
     VhostNet,
     VlanTag,
@@ -28,16 +23,10 @@ enum class Gap {
     DiskThrottle,
     ScsiAddress,
     DiskPosition,
-    BalloonFreePageReporting,
     BalloonTarget,
-    VirtioInput,
-    HdaMicro,
-    BootPolicy,
-    HpetOff,
     PitPolicy,
     RtcDriftfix,
     PowerStates,
-    SpiceTls,
     PciLayout,
     PciOnQ35,
     Rombar,
@@ -54,7 +43,7 @@ enum class Gap {
 
 struct GapInfo {
     Gap gap;
-    std::string_view id;          // "vmgenid"
+    std::string_view id;          // "numa"
     std::string_view what;        // what the guest (or host) loses
     // Whether a verbatim extra_args could carry it: the importer never writes
     // one for a gap (extra_args makes every `ezkvm check` warn and hides the

@@ -1,6 +1,7 @@
 // The boot order: `boot: order=scsi0;ide2;net0`, or the legacy `boot: cdn`
-// with `bootdisk`. Disks get boot_index by their place in it; NICs, USB and
-// PCI devices cannot take one in ezkvm.
+// with `bootdisk`. Disks and NICs get boot_index by their place in it; USB
+// and PCI devices cannot take one in ezkvm. Proxmox's firmware boot policy
+// comes with it.
 #include <fmt/format.h>
 
 #include "import/context.hpp"
@@ -39,6 +40,12 @@ void map_boot_order(Context& ctx)
 {
     const QmEntry* boot = ctx.take("boot");
     ctx.take("bootdisk");
+    // PVE/QemuServer.pm gives every VM -boot menu=on,strict=on,reboot-timeout=1000 (and its splash image).
+    auto policy = OutNode::flow_map();
+    policy.set("menu", OutNode::yes_no(true));
+    policy.set("strict", OutNode::yes_no(true));
+    policy.set("reboot_timeout", OutNode::number(1));
+    ctx.out.set("system.boot", std::move(policy), "Proxmox's boot policy");
     std::vector<std::string> order;
     if (!boot) {
         order = legacy_order(ctx, "cdn");
@@ -69,9 +76,7 @@ void map_boot_order(Context& ctx)
         }
         ctx.boot_order[dev] = static_cast<unsigned>(ctx.boot_order.size());
         const int line = boot ? boot->line : ctx.conf.find(dev)->line;
-        if (dev.starts_with("net"))
-            warn_gap(ctx.msgs, line, Gap::NicBootOrder, fmt::format("boot from {}", dev));
-        else if (dev.starts_with("hostpci") || dev.starts_with("usb"))
+        if (dev.starts_with("hostpci") || dev.starts_with("usb"))
             ctx.msgs.warning(line, fmt::format("boot from {} is left out: ezkvm gives only drives a boot index", dev));
     }
 }

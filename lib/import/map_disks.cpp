@@ -37,11 +37,8 @@ std::optional<Drive> read_drive(Context& ctx, const QmEntry& entry, const std::s
                             "werror", "rerror", "import-from"});
     const std::string file = props->get("file") ? *props->get("file") : "";
     const bool cd = props->get("media") && *props->get("media") == "cdrom";
-    if (file == "none") {
-        if (cd)
-            warn_gap(ctx.msgs, entry.line, Gap::EmptyCdrom, entry.key + " (an empty CD-ROM drive)");
-        else
-            ctx.msgs.warning(entry.line, fmt::format("{}: a drive without a volume is left out", entry.key));
+    if (file == "none" && !cd) {
+        ctx.msgs.warning(entry.line, fmt::format("{}: a drive without a volume is left out", entry.key));
         return std::nullopt;
     }
     if (file.find("cloudinit") != std::string::npos) {
@@ -51,7 +48,9 @@ std::optional<Drive> read_drive(Context& ctx, const QmEntry& entry, const std::s
         return std::nullopt;
     }
     std::optional<Volume> volume;
-    if (file == "cdrom") {
+    if (file == "none") {
+        volume = Volume{Volume::Status::Ok, "", "", {}};  // an empty CD-ROM drive
+    } else if (file == "cdrom") {
         volume = Volume{Volume::Status::Ok, "/dev/cdrom", "raw", {}};
         ctx.msgs.note(entry.line, fmt::format("{}: the host's CD-ROM drive is /dev/cdrom", entry.key));
     } else {
@@ -66,7 +65,8 @@ std::optional<Drive> read_drive(Context& ctx, const QmEntry& entry, const std::s
         item.set("type", OutNode::text("virtio-blk"));
     else
         item.set("type", OutNode::text(cd ? "cd" : "hd"));
-    item.set("file", OutNode::text(volume->path));
+    if (!volume->path.empty())
+        item.set("file", OutNode::text(volume->path));
     const std::string format = props->get("format") ? *props->get("format") : cd ? "" : volume->format;
     if (!format.empty())
         item.set("format", OutNode::text(format));

@@ -65,7 +65,12 @@ void map_vga(Context& ctx)
     ctx.out.set("display.type", OutNode::text(display));
     if (display == "spice") {
         ctx.out.set("spice.gl", OutNode::yes_no(gl));
-        warn_gap(ctx.msgs, entry ? entry->line : 0, Gap::SpiceTls, "Proxmox's SPICE (TLS on port 61000 and up)");
+        // Proxmox's TLS port (61000 and up, on 127.0.0.1) exists for its spiceproxy, with its cluster's
+        // certificates; the guest does not see the transport.
+        ctx.msgs.note(entry ? entry->line : 0,
+                      "SPICE: Proxmox serves it over TLS on 127.0.0.1 for its spiceproxy; the imported VM serves it "
+                      "on a unix socket (ezkvm view); for TLS add spice.tls_port and spice.x509_dir (ca-cert.pem, "
+                      "server-cert.pem, server-key.pem)");
     }
     if (const QmEntry* se = ctx.take("spice_enhancements"))
         ctx.msgs.warning(se->line, "spice_enhancements are not imported");
@@ -91,7 +96,11 @@ void map_audio(Context& ctx)
         audio.set("device", OutNode::text("ac97"));
     } else if (device == "ich9-intel-hda" || device == "intel-hda") {
         audio.set("device", OutNode::text("hda"));
-        warn_gap(ctx.msgs, entry->line, Gap::HdaMicro, "audio0 " + device);
+        // PVE/QemuServer.pm, audio devices: hda-micro at codec 0, hda-duplex at 1.
+        auto codecs = OutNode::list(true);
+        codecs.seq.push_back(OutNode::text("micro"));
+        codecs.seq.push_back(OutNode::text("duplex"));
+        audio.set("codecs", std::move(codecs));
         if ((device == "ich9-intel-hda") != ctx.q35)
             ctx.msgs.warning(entry->line, fmt::format("audio0: ezkvm gives {} the {} controller, not {}",
                                                       ctx.q35 ? "q35" : "i440fx",

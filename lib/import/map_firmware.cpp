@@ -92,9 +92,9 @@ void map_tpm(Context& ctx)
     tpm.set("type", OutNode::text("swtpm"));
     tpm.set("version", OutNode::text(version.substr(1)));
     tpm.set("disk", OutNode::text(volume->path));
+    // Proxmox gives every TPM the TIS interface; ezkvm's default for 2.0 on q35 is CRB.
+    tpm.set("interface", OutNode::text("tis"));
     ctx.out.set("system.tpm", std::move(tpm), Context::source(*state));
-    if (ctx.q35 && version == "v2.0")
-        warn_gap(ctx.msgs, state->line, Gap::TpmTis, "tpmstate0 version v2.0 on q35");
 }
 
 }  // namespace
@@ -110,9 +110,12 @@ void map_firmware(Context& ctx)
     map_efidisk(ctx, bios);
     map_smbios(ctx, bios);
     ctx.out.set("system.bios", std::move(bios));
-    if (const QmEntry* genid = ctx.take("vmgenid"); genid && genid->value != "0")
-        warn_gap(ctx.msgs, genid->line, Gap::Vmgenid, "vmgenid " + genid->value,
-                 fmt::format("[-device, \"vmgenid,guid={}\"]", genid->value));
+    if (const QmEntry* genid = ctx.take("vmgenid"); genid && genid->value != "0") {
+        if (genid->value == "1")  // "generate one": qm writes the UUID it made, so only a hand-edited file has this
+            ctx.msgs.warning(genid->line, "vmgenid 1: no generation ID was made yet; set system.vmgenid to a new UUID");
+        else
+            ctx.out.set("system.vmgenid", OutNode::text(genid->value), Context::source(*genid));
+    }
     map_tpm(ctx);
 }
 

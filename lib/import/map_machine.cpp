@@ -203,10 +203,9 @@ void map_clock(Context& ctx)
                                                       startdate->value));
     if (ctx.winversion >= 6) {
         warn_gap(ctx.msgs, os_line, Gap::PitPolicy, "ostype " + ctx.ostype, "[-global, kvm-pit.lost_tick_policy=discard]");
-        warn_gap(ctx.msgs, os_line, Gap::HpetOff, "ostype " + ctx.ostype, "[-machine, hpet=off]");
+        ctx.out.set("system.hpet", OutNode::yes_no(false), "Proxmox's for ostype " + ctx.ostype);
     } else if (ctx.ostype == "l26" && ctx.machine.at_least(10, 1)) {
-        warn_gap(ctx.msgs, os_line, Gap::HpetOff, "ostype l26 on a machine of QEMU 10.1 or later",
-                 "[-machine, hpet=off]");
+        ctx.out.set("system.hpet", OutNode::yes_no(false), "Proxmox's for ostype l26 from machine 10.1 on");
     }
 }
 

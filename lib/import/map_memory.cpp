@@ -55,11 +55,12 @@ void map_memory(Context& ctx)
     auto mem = OutNode::flow_map();
     mem.set("max", size_node(memory));
     mem.set("balloon", OutNode::yes_no(balloon));
+    // Proxmox turns free page reporting on from machine 6.2 on (PVE/QemuServer.pm, config_to_command).
+    if (balloon && ctx.machine.at_least(6, 2))
+        mem.set("free_page_reporting", OutNode::yes_no(true));
     ctx.out.set("system.memory", std::move(mem),
                 entry ? Context::source(*entry) + (b ? fmt::format(", balloon (line {})", b->line) : "")
                       : "Proxmox's default memory");
-    if (balloon && ctx.machine.at_least(6, 2))
-        warn_gap(ctx.msgs, b ? b->line : 0, Gap::BalloonFreePageReporting, "the memory balloon");
     if (const QmEntry* h = ctx.take("hugepages"))
         warn_gap(ctx.msgs, h->line, Gap::Hugepages, "hugepages " + h->value);
 }

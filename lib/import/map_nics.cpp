@@ -65,6 +65,13 @@ void map_nic(Context& ctx, const QmEntry& entry)
         nic.set("mac", OutNode::text(mac));
     else
         ctx.msgs.warning(entry.line, fmt::format("{}: no MAC address: ezkvm derives one from the VM name", entry.key));
+    if (auto it = ctx.boot_order.find(entry.key); it != ctx.boot_order.end())
+        nic.set("boot_index", OutNode::number(it->second));
+    // PVE/QemuServer.pm, print_netdevice_full: larger rings for virtio from machine 7.1 on.
+    if (model == "virtio" && ctx.machine.at_least(7, 1)) {
+        nic.set("rx_queue_size", OutNode::number(1024));
+        nic.set("tx_queue_size", OutNode::number(256));
+    }
     nic.comment = Context::source(entry);
     OutNode& network = ctx.out.at("network");
     network.kind = OutNode::Kind::Seq;
@@ -87,9 +94,7 @@ void map_nic(Context& ctx, const QmEntry& entry)
         return;
     if (const auto* queues = props->get("queues"); queues && *queues != "1" && *queues != "0")
         warn_gap(ctx.msgs, entry.line, Gap::NicQueues, fmt::format("{} queues={}", key, *queues));
-    // PVE/QemuServer.pm, print_netdevice_full and print_netdev_full.
-    if (ctx.machine.at_least(7, 1))
-        warn_gap(ctx.msgs, entry.line, Gap::NicQueueSizes, key + " (virtio on machine 7.1 or later)");
+    // PVE/QemuServer.pm, print_netdev_full.
     if (props->has("bridge"))
         warn_gap(ctx.msgs, entry.line, Gap::VhostNet, key + " (virtio on a bridge)");
 }

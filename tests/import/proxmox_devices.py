@@ -46,6 +46,8 @@ EXPECTED = [
      "PVE/QemuServer.pm print_netdevice_full: queue sizes from machine 7.1, bootindex from boot: order="),
     ("win11-gpu", "-device", "tpm-tis,tpmdev=tpmdev", None,
      "PVE/QemuServer.pm config_to_command (tpmstate0): the TIS interface on x86"),
+    ("win11-gpu", "-device", "vmgenid,guid=9a1b2c3d-4e5f-4a6b-8c7d-0e1f2a3b4c5d", None,
+     "PVE/QemuServer.pm config_to_command: vmgenid"),
     ("win10-pvscsi", "-machine", "type=pc-i440fx-7.2+pve0", None, "PVE/QemuServer/Machine.pm get_vm_machine"),
     ("win10-pvscsi", "-cpu",
      "Skylake-Client-v4,enforce,hv_ipi,hv_relaxed,hv_reset,hv_runtime,hv_spinlocks=0x1fff,hv_stimer,hv_synic,"
@@ -69,17 +71,15 @@ EXPECTED = [
      "PVE/QemuServer.pm print_audio_device: codec 0"),
     ("usb-audio", "-device", "hda-duplex,id=audiodev0-codec1,bus=audiodev0.0,cad=1,audiodev=spice-backend0", None,
      "PVE/QemuServer.pm print_audio_device: codec 1"),
+    ("lvm-thin", "-device", "virtio-balloon-pci,id=balloon0,bus=pci.0,addr=0x3,free-page-reporting=on", None,
+     "PVE/QemuServer.pm config_to_command: free page reporting from machine 6.2"),
     ("linux-server", "-device", "virtio-net-pci,mac=BC:24:11:AA:00:02,netdev=net1,bus=pci.0,addr=0x13,id=net1,"
      "vectors=10,mq=on,packed=on,rx_queue_size=1024,tx_queue_size=256", "mac",
      "PVE/QemuServer.pm print_netdevice_full: queues=4 gives vectors=2*4+2, mq=on, packed=on from 7.1"),
 ]
 
 # Differences with the gap that covers them (the import must have warned about it).
-GAPS = {
-    "rx_queue_size": "nic-queue-sizes", "tx_queue_size": "nic-queue-sizes", "bootindex": "nic-boot-order",
-    "vectors": "nic-queues", "mq": "nic-queues", "packed": "nic-queues", "cad": "hda-micro",
-    "model:tpm-tis": "tpm-tis", "model:hda-micro": "hda-micro",
-}
+GAPS = {"vectors": "nic-queues", "mq": "nic-queues", "packed": "nic-queues"}
 
 
 def props(value):
