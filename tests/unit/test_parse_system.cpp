@@ -34,6 +34,13 @@ TEST_CASE("an empty file gives the documented defaults")
     CHECK(s.system.kernel.image.empty());
     CHECK(s.system.rtc == Rtc::Utc);
     CHECK_FALSE(s.system.hyperv);
+    CHECK(s.system.hpet);
+    CHECK(s.system.vmgenid.empty());
+    CHECK_FALSE(s.system.boot.menu);
+    CHECK_FALSE(s.system.boot.strict);
+    CHECK_FALSE(s.system.boot.reboot_timeout.has_value());
+    CHECK_FALSE(s.system.memory.free_page_reporting);
+    CHECK_FALSE(s.system.tpm.interface.has_value());
     CHECK(s.devices.disk == "virtio-blk");
     CHECK(s.devices.cdrom == "ide-cd");
     CHECK(s.devices.scsi_controller == "virtio-scsi");

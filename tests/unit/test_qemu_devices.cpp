@@ -280,3 +280,28 @@ TEST_CASE("balloon and virtio-serial channels")
                     "virtserialport,bus=virtio-serial.0,chardev=qga,name=org.qemu.guest_agent.0"));
     CHECK(test::values(b.argv(), "-spice").empty());
 }
+
+TEST_CASE("the TPM interface: CRB for 2.0 on q35 unless the file says tis; TIS otherwise")
+{
+    auto spec = test::base_spec();
+    spec.system.tpm.type = config::TpmType::Swtpm;
+    CHECK(test::devices(test::build(spec).argv(), "tpm-crb").size() == 1);
+    spec.system.tpm.interface = config::TpmInterface::Tis;
+    CHECK(test::devices(test::build(spec).argv(), "tpm-tis").size() == 1);
+    CHECK(test::devices(test::build(spec).argv(), "tpm-crb").empty());
+    spec.system.tpm.interface.reset();
+    spec.system.tpm.version = config::TpmVersion::V1_2;
+    CHECK(test::devices(test::build(spec).argv(), "tpm-tis").size() == 1);
+}
+
+TEST_CASE("an HDA controller gets one codec per audio.codecs entry, addressed only when there are several")
+{
+    auto spec = test::base_spec();
+    spec.audio.device = config::AudioDevice::Hda;
+    spec.audio.backend = config::AudioBackend::Alsa;
+    CHECK(test::has(test::build(spec).argv(), "-device", "hda-duplex,bus=sound0.0,audiodev=audio0"));
+    spec.audio.codecs = {config::AudioCodec::Micro, config::AudioCodec::Duplex};
+    const auto argv = test::build(spec).argv();
+    CHECK(test::has(argv, "-device", "hda-micro,bus=sound0.0,cad=0,audiodev=audio0"));
+    CHECK(test::has(argv, "-device", "hda-duplex,bus=sound0.0,cad=1,audiodev=audio0"));
+}
