@@ -49,6 +49,9 @@ public:
             need(spec.spice.render_node, "spice.render_node", "the GPU render node");
         if (!spec.spice.password_file.empty())
             need(spec.spice.password_file, "spice.password_file", "the SPICE password file");
+        if (spec.spice.tls_port != 0)
+            for (const char* file : {"ca-cert.pem", "server-cert.pem", "server-key.pem"})
+                need(spec.spice.x509_dir + "/" + file, "spice.x509_dir", "the SPICE TLS file");
         if (!spec.vnc.password_file.empty())
             need(spec.vnc.password_file, "vnc.password_file", "the VNC password file");
         desktop_display();
