@@ -47,7 +47,9 @@ BOOKKEEPING = ("/var/lib/dpkg/", "/var/lib/apt/", "/var/cache/apt/", "/var/cache
                "/var/log/", "/var/cache/man/", "/var/lib/systemd/", "/run/systemd/",
                "/run/user/", "/run/lock/", "/tmp/", "/var/tmp/", "/run/mount/",
                "/run/udev/", "/run/dbus/", "/run/log/", "/run/utmp")
-ALLOWED = ("/etc/ezkvm", "/var/lib/ezkvm")
+# The VMs' data stays after removal: a dynamic user's state directory is in
+# /var/lib/private/ezkvm, which /var/lib/ezkvm/<vm> links to.
+ALLOWED = ("/etc/ezkvm", "/var/lib/ezkvm", "/var/lib/private/ezkvm")
 # System users made by sysusers.d stay after removal (Debian leaves users of removed
 # packages); systemd-sysusers keeps a backup of the files it changes.
 USER_FILES = ("/etc/passwd-", "/etc/group-", "/etc/shadow-", "/etc/gshadow-")
@@ -274,7 +276,7 @@ def check_remove(checks, box, before_files, before_links):
     stray = sorted(p for p in file_set(box) - before_files
                    if not p.startswith(BOOKKEEPING) and p not in USER_FILES
                    and not any(p == a or p.startswith(a + "/") for a in ALLOWED))
-    checks.check("no file left outside /etc/ezkvm and /var/lib/ezkvm", not stray, stray[:50])
+    checks.check("no file left outside /etc/ezkvm, /var/lib/ezkvm and /var/lib/private/ezkvm", not stray, stray[:50])
 
 
 def main():
