@@ -3,6 +3,7 @@
 
 #include "config/passthrough.hpp"
 #include "helpers/helper.hpp"
+#include "planner/planner.hpp"
 #include "units/file_access.hpp"
 #include "units/unit_names.hpp"
 
@@ -21,12 +22,8 @@ std::vector<std::string> vm_device_nodes(const config::VmSpec& spec, const std::
     };
     if (spec.general.accel != config::Accel::Tcg)
         add("/dev/kvm");
-    for (const auto& group : spec.storage)
-        for (const auto& drive : group.drives)
-            add(drive.file);
-    add(spec.system.bios.file);
-    if (spec.system.tpm.type == config::TpmType::Swtpm)
-        add(spec.system.tpm.disk);
+    for (const auto& device : planner::block_devices(spec))
+        add(device);
     for (const auto& address : config::passthrough_addresses(spec)) {
         std::error_code ec;
         const auto group = std::filesystem::read_symlink(root + "/sys/bus/pci/devices/" + address + "/iommu_group", ec);

@@ -20,7 +20,14 @@ Pos bios_pos(const config::LoadedVm& vm)
     return vm.merged.pos;
 }
 
-// Block devices the VM's disks, UEFI variables and TPM state live on.
+bool gl_without_render_node(const config::VmSpec& spec)
+{
+    const bool gl = (spec.spice.enabled && spec.spice.gl) || spec.gpu.gl || spec.display.gl;
+    return gl && spec.spice.render_node.empty();
+}
+
+}  // namespace
+
 std::vector<std::string> block_devices(const config::VmSpec& spec)
 {
     std::vector<std::string> devices;
@@ -39,14 +46,6 @@ std::vector<std::string> block_devices(const config::VmSpec& spec)
         add(spec.system.tpm.disk);
     return devices;
 }
-
-bool gl_without_render_node(const config::VmSpec& spec)
-{
-    const bool gl = (spec.spice.enabled && spec.spice.gl) || spec.gpu.gl || spec.display.gl;
-    return gl && spec.spice.render_node.empty();
-}
-
-}  // namespace
 
 std::optional<config::DriveFormat> probe_image_format(const std::string& real_path)
 {

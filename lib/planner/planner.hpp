@@ -33,6 +33,9 @@ struct PlanOptions {
 std::optional<Plan> plan_vm(const config::LoadedVm& vm, const config::Environment& env,
                                   const PlanOptions& options, Diagnostics& diags);
 
+// The block devices the VM's disks, UEFI variables and TPM state live on (normalized, once each).
+std::vector<std::string> block_devices(const config::VmSpec& spec);
+
 // Reads the first bytes of `real_path` to tell its image format.
 std::optional<config::DriveFormat> probe_image_format(const std::string& real_path);
 
