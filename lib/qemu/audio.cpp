@@ -42,12 +42,12 @@ void add_audio(CommandContext& ctx)
     if (audio.device == config::AudioDevice::Ac97) {
         Opts ac97("AC97");
         ac97.set("audiodev", "audio0");
-        ctx.args.add("-device", place(ac97, ctx.pci.next_slot()));
+        ctx.add_pci_device(ac97, ctx.pci.slot_for(PciKind::Audio, 0));
         return;
     }
     Opts hda(ctx.q35() ? "ich9-intel-hda" : "intel-hda");
     hda.set("id", "sound0");
-    ctx.args.add("-device", place(hda, ctx.pci.next_slot()));
+    ctx.add_pci_device(hda, ctx.pci.slot_for(PciKind::Audio, 0));
     for (size_t cad = 0; cad < audio.codecs.size(); ++cad) {
         Opts codec(codec_driver(audio.codecs[cad]));
         codec.set("bus", "sound0.0");

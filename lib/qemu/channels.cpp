@@ -12,7 +12,7 @@ void add_channels(CommandContext& ctx)
         return;
     Opts controller("virtio-serial-pci");
     controller.set("id", "virtio-serial");
-    ctx.args.add("-device", place(controller, ctx.pci.next_slot()));
+    ctx.add_pci_device(controller, ctx.pci.slot_for(PciKind::VirtioSerial, 0));
     auto port = [&](const char* chardev, const char* name) {
         ctx.args.add("-device",
                      Opts("virtserialport").set("bus", "virtio-serial.0").set("chardev", chardev).set("name", name));

@@ -110,7 +110,7 @@ void add_looking_glass(CommandContext& ctx)
                                 .on("share", true));
     Opts device("ivshmem-plain");
     device.set("memdev", "looking-glass");
-    ctx.args.add("-device", place(device, ctx.pci.next_slot()));
+    ctx.add_pci_device(device, ctx.pci.slot_for(PciKind::SharedMemory, 0));
     ctx.uses(lg.path);
 }
 

@@ -33,9 +33,7 @@ void add_gpu(CommandContext& ctx)
 {
     const auto& gpu = ctx.spec.gpu;
     if (gpu.type == config::GpuType::Passthrough) {
-        for (const auto& group : passthrough_groups(ctx.spec))
-            if (group.has_gpu_function)
-                add_passthrough_group(ctx, group);
+        add_passthrough_groups(ctx, true);
         return;
     }
     const char* driver = adapter_driver(gpu);
@@ -49,8 +47,13 @@ void add_gpu(CommandContext& ctx)
                           "use chipset q35, or remove gpu.pcie");
 
     Opts opts(driver);
-    place(opts, gpu.pcie && ctx.q35() ? PciAllocator::behind(add_root_port(ctx)) : ctx.pci.next_slot());
-    ctx.args.add("-device", opts);
+    if (gpu.pcie && ctx.q35()) {
+        const RootPort port = ctx.pci.display_root_port();
+        add_root_port(ctx, port);
+        ctx.args.add("-device", place(opts, PciAllocator::behind(port)));
+    } else {
+        ctx.add_pci_device(opts, ctx.pci.slot_for(PciKind::Display, 0));
+    }
 }
 
 }  // namespace ezkvm::qemu

@@ -8,11 +8,11 @@ void add_input(CommandContext& ctx)
     const auto& input = ctx.spec.input;
     if (input.virtio_mouse) {
         Opts mouse("virtio-mouse-pci");
-        ctx.args.add("-device", place(mouse, ctx.pci.next_slot()));
+        ctx.add_pci_device(mouse, ctx.pci.slot_for(PciKind::Input, 0));
     }
     if (input.virtio_keyboard) {
         Opts keyboard("virtio-keyboard-pci");
-        ctx.args.add("-device", place(keyboard, ctx.pci.next_slot()));
+        ctx.add_pci_device(keyboard, ctx.pci.slot_for(PciKind::Input, 1));
     }
 }
 

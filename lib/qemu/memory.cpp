@@ -21,7 +21,7 @@ void add_balloon(CommandContext& ctx)
     balloon.set("id", "balloon");
     if (ctx.spec.system.memory.free_page_reporting)
         balloon.on("free-page-reporting", true);
-    ctx.args.add("-device", place(balloon, ctx.pci.next_slot()));
+    ctx.add_pci_device(balloon, ctx.pci.slot_for(PciKind::Balloon, 0));
 }
 
 }  // namespace ezkvm::qemu

@@ -67,7 +67,7 @@ void add_network(CommandContext& ctx)
             device.set("rx_queue_size", nic.rx_queue_size);
         if (nic.tx_queue_size != 0)
             device.set("tx_queue_size", nic.tx_queue_size);
-        ctx.args.add("-device", place(device, ctx.pci.next_slot()));
+        ctx.add_pci_device(device, ctx.pci.slot_for(PciKind::Nic, index));
     }
 }
 

@@ -31,17 +31,42 @@ std::vector<PassthroughGroup> passthrough_groups(const config::VmSpec& spec)
     return groups;
 }
 
-RootPort add_root_port(CommandContext& ctx)
+void add_root_port(CommandContext& ctx, const RootPort& port)
 {
-    RootPort port = ctx.pci.next_root_port();
     Opts opts("pcie-root-port");
-    opts.set("id", port.id);
-    place(opts, port.at).set("chassis", port.chassis).set("port", port.port);
-    ctx.args.add("-device", opts);
-    return port;
+    opts.set("id", port.id).set("chassis", port.chassis).set("port", port.port);
+    ctx.add_pci_device(opts, port.at);
 }
 
-void add_passthrough_group(CommandContext& ctx, const PassthroughGroup& group)
+namespace {
+
+// The passthrough slot of each group: its vm_id slot, else the next slot of
+// the half kept for groups without vm_id (q35), or the next one no vm_id
+// claimed (i440fx).
+std::vector<unsigned> passthrough_slots(const std::vector<PassthroughGroup>& groups, bool q35)
+{
+    std::vector<unsigned> slots;
+    std::vector<bool> claimed(kPassthroughSlotsByVmId, false);
+    for (const auto& group : groups) {
+        const auto& fn = *group.functions.front().function;
+        if (fn.vm_id_given && fn.vm_slot < claimed.size())
+            claimed[fn.vm_slot] = true;
+    }
+    unsigned next_auto = q35 ? kPassthroughSlotsByVmId : 0;
+    for (const auto& group : groups) {
+        const auto& fn = *group.functions.front().function;
+        if (fn.vm_id_given) {
+            slots.push_back(fn.vm_slot);
+            continue;
+        }
+        while (!q35 && next_auto < claimed.size() && claimed[next_auto])
+            ++next_auto;
+        slots.push_back(next_auto++);
+    }
+    return slots;
+}
+
+void add_passthrough_group(CommandContext& ctx, const PassthroughGroup& group, unsigned slot)
 {
     const auto& first = *group.functions.front().function;
     if (first.vm_function != 0) {
@@ -52,15 +77,22 @@ void add_passthrough_group(CommandContext& ctx, const PassthroughGroup& group)
                         fmt::format("give one function of slot {:x} the vm_id {:x}.0", first.vm_slot, first.vm_slot));
         return;
     }
-    PciAddr at = ctx.q35() ? PciAllocator::behind(add_root_port(ctx)) : ctx.pci.next_slot();
+    PciAddr at;
+    if (ctx.q35()) {
+        const RootPort port = ctx.pci.passthrough_root_port(slot);
+        add_root_port(ctx, port);
+        at = PciAllocator::behind(port);
+    } else {
+        at = ctx.pci.passthrough_slot(slot);
+    }
     const bool several = group.functions.size() > 1;
     for (const auto& member : group.functions) {
         const config::PciFunction* fn = member.function;
         at.function = static_cast<int>(fn->vm_function);
         Opts opts("vfio-pci");
         opts.set("host", fn->host_id);
-        place(opts, at);
-        if ((fn->vm_function == 0 && several) || fn->multi_function)
+        const bool multifunction = (fn->vm_function == 0 && several) || fn->multi_function;
+        if (multifunction)
             opts.on("multifunction", true);
         if (fn->x_vga)
             opts.on("x-vga", true);
@@ -68,15 +100,24 @@ void add_passthrough_group(CommandContext& ctx, const PassthroughGroup& group)
             opts.set("romfile", fn->romfile);
             ctx.uses(fn->romfile);
         }
-        ctx.args.add("-device", opts);
+        if (at.on_root_bus)
+            ctx.add_pci_device(opts, at, multifunction);
+        else
+            ctx.args.add("-device", place(opts, at));
     }
 }
 
-void add_host_pci(CommandContext& ctx)
+}  // namespace
+
+void add_passthrough_groups(CommandContext& ctx, bool gpu)
 {
-    for (const auto& group : passthrough_groups(ctx.spec))
-        if (!group.has_gpu_function)
-            add_passthrough_group(ctx, group);
+    const auto groups = passthrough_groups(ctx.spec);
+    const auto slots = passthrough_slots(groups, ctx.q35());
+    for (size_t i = 0; i < groups.size(); ++i)
+        if (groups[i].has_gpu_function == gpu)
+            add_passthrough_group(ctx, groups[i], slots[i]);
 }
+
+void add_host_pci(CommandContext& ctx) { add_passthrough_groups(ctx, false); }
 
 }  // namespace ezkvm::qemu

@@ -28,10 +28,12 @@ struct CommandContext {
     // Records a host file or device the VM uses (once, in first-use order).
     // Without `writable`, device nodes are opened read-write and files read-only.
     void uses(const std::string& path, std::optional<bool> writable = {}, HostPath::User user = HostPath::User::Qemu);
+    // -device `opts` at `at`; `multifunction`: opts already say multifunction=on.
+    void add_pci_device(Opts opts, const PciAddr& at, bool multifunction = false);
 };
 
-// A PCIe root port on the root bus (q35); returns the port for the device behind it.
-RootPort add_root_port(CommandContext& ctx);
+// Adds the -device of a PCIe root port (q35).
+void add_root_port(CommandContext& ctx, const RootPort& port);
 
 // The -accel values, in order (AccelChoice, else from general.accel).
 std::vector<std::string> accelerators(const CommandContext& ctx);

@@ -42,6 +42,7 @@ struct StorageState {
     unsigned drives = 0;  // driveN ids across all groups
     unsigned scsi_controllers = 0;
     unsigned sata_controllers = 0;
+    unsigned own_slot_drives = 0;  // virtio-blk and nvme
     ChipsetIde ide;
 };
 
@@ -91,6 +92,13 @@ Opts& rotation(Opts& opts, const config::Drive& drive)
     return opts;
 }
 
+// SCSI and SATA controllers share one kind, indexed in file order (the ids
+// scsiN/sataN count each model on its own).
+PciAddr controller_slot(CommandContext& ctx, const StorageState& state)
+{
+    return ctx.pci.slot_for(PciKind::StorageController, state.scsi_controllers + state.sata_controllers - 1);
+}
+
 struct ScsiKind {
     const char* driver;
     unsigned targets;  // scsi-id 0..targets-1
@@ -117,7 +125,7 @@ void add_scsi_group(CommandContext& ctx, StorageState& state, const config::Stor
                         "split the drives over two controllers");
     Opts controller(kind.driver);
     controller.set("id", id);
-    ctx.args.add("-device", place(controller, ctx.pci.next_slot()));
+    ctx.add_pci_device(controller, controller_slot(ctx, state));
     for (size_t i = 0; i < group.drives.size(); ++i) {
         const auto& drive = group.drives[i];
         const std::string backend = add_backend(ctx, state, drive);
@@ -139,7 +147,7 @@ void add_sata_group(CommandContext& ctx, StorageState& state, const config::Stor
                         "split the drives over two controllers");
     Opts controller("ahci");
     controller.set("id", id);
-    ctx.args.add("-device", place(controller, ctx.pci.next_slot()));
+    ctx.add_pci_device(controller, controller_slot(ctx, state));
     for (size_t i = 0; i < group.drives.size(); ++i) {
         const auto& drive = group.drives[i];
         const std::string backend = add_backend(ctx, state, drive);
@@ -171,7 +179,7 @@ void add_standalone_drive(CommandContext& ctx, StorageState& state, const config
         const std::string backend = add_backend(ctx, state, drive);
         Opts dev("virtio-blk-pci");
         common(dev, drive, backend);
-        ctx.args.add("-device", place(dev, ctx.pci.next_slot()));
+        ctx.add_pci_device(dev, ctx.pci.slot_for(PciKind::Disk, state.own_slot_drives++));
         return;
     }
     case DriveModel::Nvme: {
@@ -182,7 +190,7 @@ void add_standalone_drive(CommandContext& ctx, StorageState& state, const config
             dev.set("bootindex", *drive.boot_index);
         // qemu requires a serial for NVMe; derive a stable one.
         dev.set("serial", drive.serial.empty() ? derived_serial(ctx.spec.general.name, drive.file) : drive.serial);
-        ctx.args.add("-device", place(dev, ctx.pci.next_slot()));
+        ctx.add_pci_device(dev, ctx.pci.slot_for(PciKind::Disk, state.own_slot_drives++));
         return;
     }
     case DriveModel::IdeHd:
@@ -199,7 +207,7 @@ void add_standalone_drive(CommandContext& ctx, StorageState& state, const config
 
 void add_storage(CommandContext& ctx)
 {
-    StorageState state{0, 0, 0, ChipsetIde(ctx.q35())};
+    StorageState state{0, 0, 0, 0, ChipsetIde(ctx.q35())};
     for (const auto& group : ctx.spec.storage) {
         if (!group.controller) {
             for (const auto& drive : group.drives)

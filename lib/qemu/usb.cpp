@@ -97,7 +97,7 @@ void add_usb(CommandContext& ctx)
     }
     Opts controller(usb.controller == config::UsbController::Xhci ? "qemu-xhci" : "usb-ehci");
     controller.set("id", "usb");
-    ctx.args.add("-device", place(controller, ctx.pci.next_slot()));
+    ctx.add_pci_device(controller, ctx.pci.slot_for(PciKind::Usb, 0));
 
     const auto hubs = hub_ports(devices);
     check_ports(ctx, hubs);

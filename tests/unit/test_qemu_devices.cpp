@@ -120,7 +120,7 @@ TEST_CASE("looking-glass shared memory")
     const auto b = test::build(spec);
     CHECK(test::has(b.argv(), "-object",
                     "memory-backend-file,id=looking-glass,mem-path=/dev/kvmfr0,size=134217728,share=on"));
-    CHECK(test::has(b.argv(), "-device", "ivshmem-plain,memdev=looking-glass,bus=pcie.0,addr=0x01"));
+    CHECK(test::has(b.argv(), "-device", "ivshmem-plain,memdev=looking-glass,bus=pcie.0,addr=0x06"));
     CHECK(test::uses(b, "/dev/kvmfr0") == 1);
     CHECK(test::devices(b.argv(), "usb-tablet").empty());
 }
@@ -132,7 +132,7 @@ TEST_CASE("audio devices and backends")
     spec.audio.backend = config::AudioBackend::PipeWire;
     auto b = test::build(spec);
     CHECK(test::has(b.argv(), "-audiodev", "pa,id=audio0"));
-    CHECK(test::has(b.argv(), "-device", "ich9-intel-hda,id=sound0,bus=pcie.0,addr=0x02"));
+    CHECK(test::has(b.argv(), "-device", "ich9-intel-hda,id=sound0,bus=pcie.0,addr=0x05"));
     CHECK(test::has(b.argv(), "-device", "hda-duplex,bus=sound0.0,audiodev=audio0"));
 
     spec.system.chipset.type = config::Chipset::I440fx;
@@ -149,7 +149,7 @@ TEST_CASE("audio devices and backends")
     b = test::build(spec);
     CHECK_FALSE(b.diags.has_errors());
     CHECK(test::has(b.argv(), "-audiodev", "spice,id=audio0"));
-    CHECK(test::has(b.argv(), "-device", "AC97,audiodev=audio0,bus=pci.0,addr=0x03"));
+    CHECK(test::has(b.argv(), "-device", "AC97,audiodev=audio0,bus=pci.0,addr=0x06"));
 
     spec.audio.device = config::AudioDevice::None;
     CHECK(test::values(test::build(spec).argv(), "-audiodev").empty());
@@ -238,10 +238,10 @@ TEST_CASE("network backends and devices")
                          "tap,id=net2,ifname=tap7,script=no,downscript=no",
                          "stream,id=net3,server=off,addr.type=unix,addr.path=/run/ezkvm/net/passt-3.sock"});
     CHECK(test::has(b.argv(), "-device",
-                    "e1000e,netdev=net0,mac=" + derived_mac("net", 0) + ",bus=pcie.0,addr=0x02"));
-    CHECK(test::has(b.argv(), "-device", "virtio-net-pci,netdev=net1,mac=bc:24:11:3a:21:b7,bus=pcie.0,addr=0x03"));
-    CHECK(test::has(b.argv(), "-device", "rtl8139,netdev=net2,mac=" + derived_mac("net", 2) + ",bus=pcie.0,addr=0x04"));
-    CHECK(test::has(b.argv(), "-device", "vmxnet3,netdev=net3,mac=" + derived_mac("net", 3) + ",bus=pcie.0,addr=0x05"));
+                    "e1000e,netdev=net0,mac=" + derived_mac("net", 0) + ",bus=pcie.0,addr=0x13"));
+    CHECK(test::has(b.argv(), "-device", "virtio-net-pci,netdev=net1,mac=bc:24:11:3a:21:b7,bus=pcie.0,addr=0x14"));
+    CHECK(test::has(b.argv(), "-device", "rtl8139,netdev=net2,mac=" + derived_mac("net", 2) + ",bus=pcie.0,addr=0x15"));
+    CHECK(test::has(b.argv(), "-device", "vmxnet3,netdev=net3,mac=" + derived_mac("net", 3) + ",bus=pcie.0,addr=0x16"));
 
 }
 
@@ -267,14 +267,14 @@ TEST_CASE("balloon and virtio-serial channels")
     auto spec = test::base_spec("ch");
     spec.gpu.type = config::GpuType::None;
     auto b = test::build(spec);
-    CHECK(test::has(b.argv(), "-device", "virtio-balloon-pci,id=balloon,bus=pcie.0,addr=0x01"));
+    CHECK(test::has(b.argv(), "-device", "virtio-balloon-pci,id=balloon,bus=pcie.0,addr=0x03"));
     CHECK(test::devices(b.argv(), "virtio-serial-pci").empty());
 
     spec.system.memory.balloon = false;
     spec.general.agent = true;
     b = test::build(spec);
     CHECK(test::devices(b.argv(), "virtio-balloon-pci").empty());
-    CHECK(test::has(b.argv(), "-device", "virtio-serial-pci,id=virtio-serial,bus=pcie.0,addr=0x01"));
+    CHECK(test::has(b.argv(), "-device", "virtio-serial-pci,id=virtio-serial,bus=pcie.0,addr=0x04"));
     CHECK(test::has(b.argv(), "-chardev", "socket,id=qga,path=/run/ezkvm/ch/qga.sock,server=on,wait=off"));
     CHECK(test::has(b.argv(), "-device",
                     "virtserialport,bus=virtio-serial.0,chardev=qga,name=org.qemu.guest_agent.0"));

@@ -56,55 +56,82 @@ config::VmSpec busy_spec(config::Chipset chipset)
 
 }  // namespace
 
-TEST_CASE("the allocator hands out the chipset's free root-bus slots in order")
+TEST_CASE("each kind has its own slots, the same on both chipsets but for the first slot")
 {
     PciAllocator q35(config::Chipset::Q35);
     CHECK(q35.root_bus() == "pcie.0");
-    CHECK(q35.capacity() == 30);
-    CHECK(q35.next_slot().addr() == "0x01");
-    CHECK(q35.next_slot().addr() == "0x02");
+    CHECK(q35.slot_for(PciKind::Display, 0).addr() == "0x01");
+    CHECK(q35.slot_for(PciKind::Nic, 0).addr() == "0x13");
+    CHECK(q35.slot_for(PciKind::Nic, 0).addr() == "0x13");  // asking again moves nothing
+    CHECK(q35.slot_for(PciKind::Nic, 3).addr() == "0x16");
+    CHECK(q35.slot_for(PciKind::Nic, 4).addr() == "0x13.1");  // past its slots: the next function
+    CHECK(q35.slot_for(PciKind::Disk, 9).addr() == "0x0e.1");
+    CHECK(q35.slot_for(PciKind::Input, 1).addr() == "0x12");
 
     PciAllocator pc(config::Chipset::I440fx);
-    CHECK(pc.root_bus() == "pci.0");
-    CHECK(pc.capacity() == 30);
-    const auto first = pc.next_slot();
+    const auto first = pc.slot_for(PciKind::Display, 0);
     CHECK(first.bus == "pci.0");
     CHECK(first.addr() == "0x02");
+    CHECK(pc.slot_for(PciKind::Nic, 0).addr() == "0x14");
+    CHECK(pc.passthrough_slot(7).addr() == "0x1f");
+
+    // The kinds' slots tile the root bus exactly.
+    unsigned next = 0;
+    for (const auto& kind : pci_layout()) {
+        CHECK(kind.position == next);
+        next += kind.slots;
+    }
+    CHECK(next == 30);
 }
 
-TEST_CASE("root ports get unique chassis and port numbers and their own slot")
+TEST_CASE("root ports: unique chassis and port numbers, passthrough slot n in a fixed place")
 {
     PciAllocator pci(config::Chipset::Q35);
-    const auto a = pci.next_root_port();
-    const auto b = pci.next_root_port();
+    const auto display = pci.display_root_port();
+    const auto a = pci.passthrough_root_port(0);
+    const auto b = pci.passthrough_root_port(1);
+    const auto automatic = pci.passthrough_root_port(kPassthroughSlotsByVmId);
+    CHECK(display.id == "rp0");
+    CHECK(display.at.addr() == "0x01");
     CHECK(a.id == "rp1");
+    CHECK(a.at.addr() == "0x17");
     CHECK(b.id == "rp2");
-    CHECK(a.chassis != b.chassis);
-    CHECK(a.port != b.port);
-    CHECK(a.at.addr() != b.at.addr());
+    CHECK(b.at.addr() == "0x17.1");
+    CHECK(automatic.at.addr() == "0x1b");
+    std::set<unsigned> chassis{display.chassis, a.chassis, b.chassis, automatic.chassis};
+    CHECK(chassis.size() == 4);
     CHECK(PciAllocator::behind(a, 1).addr() == "0x0.1");
     CHECK(PciAllocator::behind(a).bus == "rp1");
+    CHECK(pci.missing_port_functions().empty());
+
+    PciAllocator gap(config::Chipset::Q35);
+    gap.passthrough_root_port(2);
+    const auto missing = gap.missing_port_functions();
+    REQUIRE(missing.size() == 1);  // function 0 of 0x17 holds an empty port
+    CHECK(missing[0].at.addr() == "0x17");
+    CHECK(missing[0].id == "rp1");
 }
 
-TEST_CASE("exceeding the root bus is an error naming how many slots were requested")
+TEST_CASE("a kind past its room is an error naming the kind")
 {
     PciAllocator pci(config::Chipset::Q35);
-    for (int i = 0; i < 30; ++i)
-        pci.next_slot();
+    for (unsigned i = 0; i < 32; ++i)
+        pci.slot_for(PciKind::Nic, i);
     Diagnostics ok;
     pci.report(ok);
     CHECK(ok.empty());
-    pci.next_slot();
-    pci.next_slot();
+    pci.slot_for(PciKind::Nic, 32);
     Diagnostics diags;
     pci.report(diags);
     REQUIRE(diags.error_count() == 1);
-    CHECK(diags.items()[0].message.find("32 need a slot") != std::string::npos);
+    CHECK(diags.items()[0].message.find("the NICs have room for 32") != std::string::npos);
 
     auto spec = test::base_spec();
-    spec.network.resize(31);
+    spec.network.resize(33);
     const auto b = test::build(spec);
-    CHECK(test::has_error(b.diags, "too many PCI devices: 33"));  // 31 NICs, VGA and balloon
+    CHECK(test::has_error(b.diags, "too many PCI devices: the NICs have room for 32"));
+    spec.network.resize(32);
+    CHECK_FALSE(test::build(spec).diags.has_errors());
 }
 
 TEST_CASE("no two devices share a bus address, on both chipsets")
@@ -144,10 +171,12 @@ TEST_CASE("q35 passthrough: each guest slot behind its own root port, functions 
     const auto b = test::build(spec);
     const auto ports = test::devices(b.argv(), "pcie-root-port");
     REQUIRE(ports.size() == 3);  // the GPU's slot, and one for each host.pci item without vm_id
-    CHECK(ports[0].get("addr") == "0x01");
+    CHECK(ports[0].get("addr") == "0x17");  // vm_id slot 0: passthrough slot 0
     CHECK(ports[0].get("id") == "rp1");
-    CHECK(ports[0].get("chassis") == "1");
-    CHECK(ports[2].get("port") == "3");
+    CHECK(ports[0].get("chassis") == "2");
+    CHECK(ports[1].get("addr") == "0x1b");  // no vm_id: the second half
+    CHECK(ports[2].get("addr") == "0x1b.1");
+    CHECK(ports[1].get("multifunction") == "on");
 
     const auto vfio = test::devices(b.argv(), "vfio-pci");
     REQUIRE(vfio.size() == 4);
@@ -159,9 +188,9 @@ TEST_CASE("q35 passthrough: each guest slot behind its own root port, functions 
     CHECK(vfio[1].get("bus") == "rp1");
     CHECK(vfio[1].get("addr") == "0x0.1");
     CHECK_FALSE(vfio[1].get("multifunction"));
-    CHECK(vfio[2].get("bus") == "rp2");
+    CHECK(vfio[2].get("bus") == "rp33");
     CHECK_FALSE(vfio[2].get("multifunction"));
-    CHECK(vfio[3].get("bus") == "rp3");
+    CHECK(vfio[3].get("bus") == "rp34");
 }
 
 TEST_CASE("i440fx passthrough: functions directly in one root-bus slot")
@@ -172,11 +201,11 @@ TEST_CASE("i440fx passthrough: functions directly in one root-bus slot")
     const auto vfio = test::devices(b.argv(), "vfio-pci");
     REQUIRE(vfio.size() == 4);
     CHECK(vfio[0].get("bus") == "pci.0");
-    CHECK(vfio[0].get("addr") == "0x02.0");
-    CHECK(vfio[1].get("addr") == "0x02.1");
-    // host.pci comes after the other sections' devices (0x03-0x0d here)
-    CHECK(vfio[2].get("addr") == "0x0e.0");
-    CHECK(vfio[3].get("addr") == "0x0f.0");
+    CHECK(vfio[0].get("addr") == "0x18.0");  // vm_id slot 0: the first passthrough slot
+    CHECK(vfio[1].get("addr") == "0x18.1");
+    // without vm_id: the passthrough slots no vm_id claimed
+    CHECK(vfio[2].get("addr") == "0x19.0");
+    CHECK(vfio[3].get("addr") == "0x1a.0");
 }
 
 TEST_CASE("passthrough groups span gpu.pci and host.pci and need function 0")
@@ -195,8 +224,16 @@ TEST_CASE("passthrough groups span gpu.pci and host.pci and need function 0")
     auto vfio = test::devices(b.argv(), "vfio-pci");
     REQUIRE(vfio.size() == 3);
     CHECK(vfio[1].get("host") == "0000:03:00.2");
-    CHECK(vfio[1].get("bus") == "rp1");
+    CHECK(vfio[1].get("bus") == "rp2");  // vm_id slot 1: the port at 0x17.1
     CHECK(vfio[1].get("addr") == "0x0.2");
+    // Slot 0x17 needs its function 0 for the guest to see the ports at 0x17.1 and 0x17.2.
+    const auto ports = test::devices(b.argv(), "pcie-root-port");
+    REQUIRE(ports.size() == 3);
+    CHECK(ports[0].get("addr") == "0x17.1");
+    CHECK(ports[1].get("addr") == "0x17.2");
+    CHECK(ports[2].get("id") == "rp1");
+    CHECK(ports[2].get("addr") == "0x17");
+    CHECK(ports[2].get("multifunction") == "on");
     CHECK(vfio[2].get("multifunction") == "on");  // asked for, though alone in its slot
     CHECK(vfio[2].get("x-vga") == "on");
     CHECK(vfio[2].get("romfile") == "/usr/share/vbios,1.rom");
@@ -216,8 +253,9 @@ TEST_CASE("gpu.pcie puts the display adapter behind a root port on q35 only")
     auto b = test::build(spec);
     auto vga = test::devices(b.argv(), "virtio-vga");
     REQUIRE(vga.size() == 1);
-    CHECK(vga[0].get("bus") == "rp1");
+    CHECK(vga[0].get("bus") == "rp0");
     CHECK(vga[0].get("addr") == "0x0");
+    CHECK(test::devices(b.argv(), "pcie-root-port")[0].get("addr") == "0x01");
 
     spec.system.chipset.type = config::Chipset::I440fx;
     b = test::build(spec);

@@ -93,7 +93,7 @@ TEST_CASE("drive options reach -drive, guest options the device")
     CHECK(test::has(b.argv(), "-drive",
                     "file=/vm/disk.qcow2,if=none,id=drive0,format=qcow2,cache=none,discard=unmap,"
                     "detect-zeroes=unmap,readonly=on"));
-    CHECK(test::has(b.argv(), "-device", "virtio-blk-pci,drive=drive0,bootindex=0,serial=BOOT01,bus=pcie.0,addr=0x02"));
+    CHECK(test::has(b.argv(), "-device", "virtio-blk-pci,drive=drive0,bootindex=0,serial=BOOT01,bus=pcie.0,addr=0x0b"));
     CHECK(test::host_paths(b).back() == "/vm/disk.qcow2");
     CHECK_FALSE(b.command.host_paths.back().writable);  // readonly: yes
 }
@@ -111,9 +111,9 @@ TEST_CASE("SCSI controllers: one device each, drives by scsi-id")
     spec.storage.push_back(group(config::ControllerModel::Lsi, {drive("/vm/old.raw", DriveModel::ScsiHd)}));
     const auto b = test::build(spec);
     REQUIRE_FALSE(b.diags.has_errors());
-    CHECK(test::has(b.argv(), "-device", "pvscsi,id=scsi0,bus=pcie.0,addr=0x02"));
-    CHECK(test::has(b.argv(), "-device", "virtio-scsi-pci,id=scsi1,bus=pcie.0,addr=0x03"));
-    CHECK(test::has(b.argv(), "-device", "lsi53c895a,id=scsi2,bus=pcie.0,addr=0x04"));
+    CHECK(test::has(b.argv(), "-device", "pvscsi,id=scsi0,bus=pcie.0,addr=0x07"));
+    CHECK(test::has(b.argv(), "-device", "virtio-scsi-pci,id=scsi1,bus=pcie.0,addr=0x08"));
+    CHECK(test::has(b.argv(), "-device", "lsi53c895a,id=scsi2,bus=pcie.0,addr=0x09"));
     CHECK(test::has(b.argv(), "-device", "scsi-hd,bus=scsi0.0,scsi-id=0,lun=0,drive=drive0,rotation_rate=1"));
     CHECK(test::has(b.argv(), "-device", "scsi-hd,bus=scsi0.0,scsi-id=1,lun=0,drive=drive1"));
     CHECK(test::has(b.argv(), "-device", "scsi-cd,bus=scsi1.0,scsi-id=0,lun=0,drive=drive2"));
@@ -134,7 +134,7 @@ TEST_CASE("SATA groups get an AHCI controller with one drive per port")
                                                                  drive("/vm/install.iso", DriveModel::SataCd)}));
     spec.storage.push_back(group(config::ControllerModel::Sata, {drive("/vm/2.raw", DriveModel::SataHd)}));
     auto b = test::build(spec);
-    CHECK(test::has(b.argv(), "-device", "ahci,id=sata0,bus=pcie.0,addr=0x02"));
+    CHECK(test::has(b.argv(), "-device", "ahci,id=sata0,bus=pcie.0,addr=0x07"));
     CHECK(test::has(b.argv(), "-device", "ide-hd,bus=sata0.0,drive=drive0"));
     CHECK(test::has(b.argv(), "-device", "ide-cd,bus=sata0.1,drive=drive1"));
     CHECK(test::has(b.argv(), "-device", "ide-hd,bus=sata1.0,drive=drive2"));
