@@ -39,9 +39,11 @@ int vfio_release(const Invocation& inv);
 int probe_host(Scope scope);
 // with-macvtaps IFNAME... -- QEMU-ARGV: opens the macvtaps for qemu and executes it.
 int with_macvtaps(const std::vector<std::string>& macvtaps, const std::vector<std::string>& argv);
-// Whether no other running system VM holds one of `vm`'s passthrough devices
-// (it would share the already bound device and qemu would fail on it); errors name the VM.
-bool passthrough_devices_free(const config::LoadedVm& vm, const config::Environment& env, Diagnostics& diags);
+// The system VM files without errors (the others, skipped with a line each, got no unit).
+std::vector<config::LoadedVm> valid_system_vms(const config::Environment& env);
+// Whether no other running system VM holds one of `vm`'s passthrough devices (qemu
+// would fail on a device already bound) or MACs; errors name the VM (in_use.cpp).
+bool held_resources_free(const config::LoadedVm& vm, const config::Environment& env, Diagnostics& diags);
 
 // One line to stderr, which systemd sends to the unit's journal.
 template <typename... Args>

@@ -60,7 +60,7 @@ int prepare(const Invocation& inv)
     Diagnostics diags;
     checks::check_host(*vm, env, HostProblems::Errors, diags);
     if (inv.scope == Scope::System && !diags.has_errors())
-        passthrough_devices_free(*vm, env, diags);
+        held_resources_free(*vm, env, diags);
     std::optional<planner::Plan> plan;
     if (!diags.has_errors()) {
         const auto host = hostcaps::current(inv.scope);

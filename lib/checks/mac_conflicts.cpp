@@ -14,6 +14,18 @@ std::string mac_of(const config::VmSpec& spec, size_t index)
     return nic.mac.empty() ? qemu::derived_mac(spec.general.name, static_cast<unsigned>(index)) : nic.mac;
 }
 
+}  // namespace
+
+std::vector<std::string> vm_macs(const config::VmSpec& spec)
+{
+    std::vector<std::string> macs;
+    for (size_t i = 0; i < spec.network.size(); ++i)
+        macs.push_back(mac_of(spec, i));
+    return macs;
+}
+
+namespace {
+
 std::string where(const config::LoadedVm& vm, const Pos& pos)
 {
     const std::string at = pos.str();
@@ -34,11 +46,12 @@ void check_network_conflicts(const config::LoadedVm& vm, const std::vector<const
                 const std::string mac = mac_of(vm.spec, i);
                 if (mac != mac_of(other->spec, j))
                     continue;
-                diags.error(mine[i].pos, fmt::format("network[{}].mac", i),
-                            fmt::format("MAC {} is also used by VM '{}' ({}: network[{}])", mac, other->name,
-                                        where(*other, theirs[j].pos), j),
-                            mine[i].mac.empty() ? "set a mac: of your own for this NIC"
-                                                : "give each VM's NICs their own MAC addresses");
+                diags.warning(mine[i].pos, fmt::format("network[{}].mac", i),
+                              fmt::format("MAC {} is also used by VM '{}' ({}: network[{}]); the two cannot run at "
+                                          "the same time",
+                                          mac, other->name, where(*other, theirs[j].pos), j),
+                              mine[i].mac.empty() ? "set a mac: of your own for this NIC"
+                                                  : "give each VM's NICs their own MAC addresses");
             }
         if (my_links.empty())
             continue;

@@ -6,7 +6,7 @@ In one container, with the test guest (SeaBIOS, no TPM: fastest) as /etc/ezkvm/t
 `ezkvm list` (and --json), start, status (and --json, QMP state, PIDs, uptime), logs (-n, -f),
 stop, stop --force, restart as root; `machinectl list/status` showing the VM while it runs and
 not after (registered by the unit's ExecStartPost=+ ezkvm-helper register); a start that fails
-shown with the unit's journal; a non-root member of group ezkvm allowed by the shipped polkit
+shown with the unit's journal; two VM files sharing a MAC, refused only while the other runs; a non-root member of group ezkvm allowed by the shipped polkit
 rule; a non-member refused with the message that says what to do; a user VM of a lingering
 user through the user generator (`ezkvm --user start`); a VM file installed nowhere as a
 transient user unit (`ezkvm --user start FILE`), whose `--print-systemd-run` line matches the
@@ -285,6 +285,34 @@ def check_failed_start(checks, box):
                  unknown.returncode == 1 and "tiny" in unknown.stderr, output(unknown))
 
 
+def check_shared_mac(checks, box):
+    """Two VM files with one MAC (as the original tool's examples have): a warning of check,
+    and an error only when the other VM runs."""
+    shared = VM_YAML + 'network:\n  - { type: user, mac: "52:54:00:12:34:56" }\n'
+    box.write_file("/etc/ezkvm/twin-a.yaml", shared)
+    box.write_file("/etc/ezkvm/twin-b.yaml", shared)
+    box.systemctl("daemon-reload")
+    try:
+        checked = ezkvm(box, "check", "twin-a", "twin-b")
+        checks.check("ezkvm check accepts two VMs with one MAC, warning on each",
+                     checked.returncode == 0 and checked.stderr.count("52:54:00:12:34:56 is also used by VM") == 2,
+                     output(checked))
+        first = ezkvm(box, "start", "twin-a")
+        if not checks.check("the first of them starts", first.returncode == 0, output(first)):
+            return
+        second = ezkvm(box, "start", "twin-b")
+        checks.check("the second does not start while the first runs, naming it",
+                     second.returncode == 1 and "MAC 52:54:00:12:34:56 is in use by VM twin-a" in second.stderr,
+                     output(second))
+        ezkvm(box, "stop", "--force", "twin-a")
+        again = ezkvm(box, "start", "twin-b")
+        checks.check("once the first stopped, the second starts", again.returncode == 0, output(again))
+        ezkvm(box, "stop", "--force", "twin-b")
+    finally:
+        box.run(["rm", "-f", "/etc/ezkvm/twin-a.yaml", "/etc/ezkvm/twin-b.yaml"])
+        box.systemctl("daemon-reload")
+
+
 def check_without_machined(checks, box):
     """machined not installed: its D-Bus activation file hidden, the running one stopped."""
     box.run("mount --bind /dev/null /usr/share/dbus-1/system-services/org.freedesktop.machine1.service && "
@@ -475,6 +503,7 @@ def run_steps(checks, box, times):
         run_step(checks, "what a member cannot see", lambda: check_member_cannot_see(checks, box))
         run_step(checks, "member", lambda: check_member(checks, box, times))
     run_step(checks, "failed start", lambda: check_failed_start(checks, box))
+    run_step(checks, "one MAC in two files", lambda: check_shared_mac(checks, box))
     run_step(checks, "stop progress", lambda: check_stop_progress(checks, box))
     run_step(checks, "without machined", lambda: check_without_machined(checks, box))
     run_step(checks, "user VM", lambda: check_user_vm(checks, box, times))
