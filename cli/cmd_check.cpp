@@ -11,6 +11,7 @@
 #include "checks/device_conflicts.hpp"
 #include "checks/host_check.hpp"
 #include "checks/mac_conflicts.hpp"
+#include "checks/original_format.hpp"
 #include "planner/planner.hpp"
 
 namespace ezkvm::cli {
@@ -84,6 +85,7 @@ bool check_all(const std::vector<std::string>& targets, const config::Environmen
     for (auto& c : checked) {
         if (c.vm) {
             checks::check_host(*c.vm, env, HostProblems::Warnings, c.diags);
+            checks::check_original_format(*c.vm, c.diags);
             planner::plan_vm(*c.vm, env,
                         {HostProblems::Warnings, HostProblems::Warnings, planner::ConsoleLog::Journal,
                          host_capabilities(env.scope),

@@ -103,10 +103,14 @@ VmSpec parse_spec(const Node& root, const std::string& vm_name, Diagnostics& dia
     spec.storage = parse_storage(r, spec.devices, spec.system.chipset.type);
     spec.network = parse_network(r, spec.devices, spec.storage);
     assign(spec.serial, r.boolean("serial"));
-    if (auto args = r.str_list("extra_args", 0)) {
+    // `extras` is the original tool's name for extra_args.
+    const char* extra_key = r.get("extras") ? "extras" : "extra_args";
+    if (r.get("extras") && r.get("extra_args"))
+        r.error("extras", "extras and extra_args are the same list", "keep one of them");
+    if (auto args = r.str_list(extra_key, 0)) {
         spec.extra_args = *args;
         if (!args->empty())
-            r.warning("extra_args", "extra_args are passed to qemu unchecked",
+            r.warning(extra_key, fmt::format("{} are passed to qemu unchecked", extra_key),
                       "prefer a config key; tell us what is missing");
     }
     append_in_file_order(found, diags);

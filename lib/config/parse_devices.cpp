@@ -128,7 +128,6 @@ Audio parse_audio(const MapReader& root, bool spice_enabled)
                                                             {"pulseaudio", AudioBackend::PulseAudio},
                                                             {"alsa", AudioBackend::Alsa}});
     const bool backend_written = r.get("backend") != nullptr;
-    const bool backend_invalid = backend_written && !backend;  // already reported
     if (backend)
         audio.backend = *backend;
     else if (!backend_written && audio.device != AudioDevice::None && spice_enabled)
@@ -136,8 +135,9 @@ Audio parse_audio(const MapReader& root, bool spice_enabled)
     if (audio.backend == AudioBackend::Spice && !spice_enabled)
         r.error("backend", "the spice audio backend needs SPICE",
                 "add a spice section or use pipewire, pulseaudio or alsa");
-    if (audio.device != AudioDevice::None && audio.backend == AudioBackend::None && !backend_invalid)
-        r.error(backend_written ? "backend" : "device", "an audio device needs a backend",
+    // backend: none written out is a sound card that plays nowhere (what the guest had stays).
+    if (audio.device != AudioDevice::None && audio.backend == AudioBackend::None && !backend_written)
+        r.error("device", "an audio device needs a backend",
                 "set audio.backend: pipewire, pulseaudio or alsa (or spice with SPICE enabled)");
     parse_codecs(r, audio);
     return audio;

@@ -61,10 +61,25 @@ std::optional<UsbHostDevice> parse_usb_device(const MapReader& r, std::map<std::
         d.product_id = id->substr(5);
     }
 
+    // vendor_id + product_id: the original tool's spelling of id.
+    const bool by_ids = r.get("vendor_id") || r.get("product_id");
+    if (by_ids) {
+        auto vendor = checked(r, "vendor_id", valid_usb_id_half, "4 hex digits such as 046d");
+        auto product = checked(r, "product_id", valid_usb_id_half, "4 hex digits such as c52b");
+        if (!r.get("vendor_id") || !r.get("product_id"))
+            r.error(r.get("vendor_id") ? "vendor_id" : "product_id", "vendor_id and product_id go together");
+        else if (r.get("id"))
+            r.error("vendor_id", "give either id or vendor_id + product_id, not both");
+        else if (vendor && product)
+            if (auto id = normalise_usb_id(*vendor + ":" + *product)) {
+                d.vendor_id = id->substr(0, 4);
+                d.product_id = id->substr(5);
+            }
+    }
     const bool by_port = r.get("host_bus") || r.get("host_port");
-    const bool by_id = r.get("id") != nullptr;
+    const bool by_id = r.get("id") != nullptr || by_ids;
     if (by_port && by_id) {
-        r.error("id", "give either host_bus + host_port or id, not both");
+        r.error(r.get("id") ? "id" : "vendor_id", "give either host_bus + host_port or id, not both");
         return std::nullopt;
     }
     if (!by_port && !by_id) {

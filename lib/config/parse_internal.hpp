@@ -26,6 +26,8 @@ std::optional<std::pair<unsigned, unsigned>> parse_vm_pci_id(std::string_view te
 std::optional<std::string> normalise_uuid(std::string_view text);
 // "046D:C52B" -> "046d:c52b"
 std::optional<std::string> normalise_usb_id(std::string_view text);
+// "046d": one half of a USB id
+bool valid_usb_id_half(std::string_view text);
 // "1", "2.2": a USB port path
 bool valid_usb_port(std::string_view text);
 

@@ -9,6 +9,7 @@
 
 #include "config/load.hpp"
 #include "config/merge.hpp"
+#include "config/original_format.hpp"
 #include "config/parse.hpp"
 #include "base/suggest.hpp"
 
@@ -217,6 +218,11 @@ std::optional<LoadedVm> load_vm_file(const std::string& real_path, const std::st
         auto tmpl = load_template_chain(*ref, env, diags, vm.template_file);
         if (tmpl)
             vm.merged = std::move(*tmpl);
+    } else if (is_original_format(*own, site)) {
+        Node file = site;
+        merge_into(file, *own);
+        vm.merged = original_defaults(file);
+        vm.original_format = true;
     }
     if (!vm.merged.is_map())
         vm.merged.kind = Node::Kind::Map;

@@ -15,7 +15,8 @@ struct LoadedVm {
     std::string name;
     std::string source;         // the VM file, as shown to the user
     std::string template_file;  // the template used, "" when none
-    Node merged;                // template < defaults < VM file
+    Node merged;                // template (or the original tool's defaults) < defaults < VM file
+    bool original_format = false;  // a file of the original tool (config/original_format.hpp)
     VmSpec spec;                // valid only when no error was reported
 };
 

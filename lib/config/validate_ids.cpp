@@ -93,6 +93,8 @@ std::optional<std::string> normalise_usb_id(std::string_view text)
     return lower(text);
 }
 
+bool valid_usb_id_half(std::string_view text) { return hex_digits(text, 4); }
+
 bool valid_usb_port(std::string_view text)
 {
     // [1-9][0-9]?(\.[1-9][0-9]?){0,4}

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "base/host_path.hpp"
+#include "config/key_position.hpp"
 #include "config/passthrough.hpp"
 #include "firmware/firmware.hpp"
 #include "planner/accel_choice.hpp"
@@ -94,7 +95,14 @@ std::optional<Plan> plan_vm(const config::LoadedVm& vm, const config::Environmen
         check_kvm_access(vm, env, input.accel, *options.qemu_user, options.accel, diags);
     input.host_fingerprint = hostcaps::fingerprint(options.host);
     input.probe_format = [&env](const std::string& path) { return probe_image_format(env.real(path)); };
-    auto command = qemu::build_command(input, diags);
+    // The plan knows keys, not where the merged file has them: place its messages.
+    Diagnostics plan_diags;
+    auto command = qemu::build_command(input, plan_diags);
+    for (auto d : plan_diags.items()) {
+        if (!d.pos.file)
+            d.pos = config::position_of(vm.merged, d.path);
+        diags.add(std::move(d));
+    }
     if (diags.error_count() > errors_before)
         return std::nullopt;
     return Plan{std::move(command),

@@ -138,3 +138,70 @@ TEST_CASE("a file name that is not a valid VM name is rejected")
     CHECK_FALSE(load_vm((root.dir / "etc/ezkvm/-bad.yaml").string(), root.env, d));
     CHECK(errors_of(d).find("'-bad' is not a valid VM name") != std::string::npos);
 }
+
+TEST_CASE("a file of the original tool gets the original tool's hardware where it leaves a key out")
+{
+    FixtureRoot root;
+    root.write("etc/ezkvm/desk.yaml", "general: { name: desk }\n"
+                                      "system:\n  chipset: { type: \"q35\", version: \"8.1\" }\n"
+                                      "  bios: { type: ovmf }\n  cpu: { cores: 4 }\n"
+                                      "  tpm: { type: swtpm, version: 2.0 }\n"
+                                      "gpu: { type: virtio, gl: yes }\ndisplay: { type: gtk }\n"
+                                      "storage:\n  - { type: scsi-hd, file: /dev/vm1/desk-boot }\n");
+    Diagnostics d;
+    auto vm = load_vm("desk", root.env, d);
+    REQUIRE(vm);
+    CHECK_FALSE(d.has_errors());
+    CHECK(vm->original_format);
+    const auto& spec = vm->spec;
+    CHECK(spec.system.memory.mib == 16384);
+    CHECK(spec.system.cpu.model == "qemu64");
+    CHECK(spec.system.cpu.cores == 4);  // the file's own value wins
+    CHECK(spec.system.cpu.flags.back() == "enforce");
+    CHECK(spec.system.rtc == Rtc::LocalTime);
+    CHECK(spec.system.bios.secure_boot);
+    CHECK(spec.system.tpm.interface == TpmInterface::Tis);
+    CHECK(spec.display.gl);
+    CHECK(spec.audio.device == AudioDevice::Hda);
+    CHECK(spec.audio.backend == AudioBackend::PipeWire);
+    REQUIRE(spec.storage.size() == 1);
+    CHECK(spec.storage[0].controller == ControllerModel::Pvscsi);
+}
+
+TEST_CASE("the original tool's defaults follow the file: SPICE sound, no secure boot off q35, gl: false kept")
+{
+    FixtureRoot root;
+    root.write("etc/ezkvm/old.yaml", "general: { name: old }\nsystem: { chipset: i440fx }\n"
+                                     "spice: { path: /run/old.sock }\ndisplay: { type: gtk, gl: false }\n");
+    Diagnostics d;
+    auto vm = load_vm("old", root.env, d);
+    REQUIRE(vm);
+    CHECK_FALSE(d.has_errors());
+    CHECK(vm->original_format);
+    CHECK_FALSE(vm->spec.system.bios.secure_boot);
+    CHECK(vm->spec.audio.backend == AudioBackend::Spice);
+    CHECK_FALSE(vm->spec.display.gl);
+}
+
+TEST_CASE("a file with a template, or without general.name, is an ezkvm file")
+{
+    FixtureRoot root;
+    root.write("shipped/base.yaml", "");
+    root.write("etc/ezkvm/named.yaml", "general: { name: named, template: base }\n");
+    root.write("etc/ezkvm/plain.yaml", "system: { cpu: { cores: 2 } }\n");
+    for (const char* name : {"named", "plain"}) {
+        Diagnostics d;
+        auto vm = load_vm(name, root.env, d);
+        REQUIRE(vm);
+        CHECK_FALSE(vm->original_format);
+        CHECK(vm->spec.system.memory.mib == 1024);
+    }
+    FixtureRoot site;  // defaults.yaml is read once per process and path
+    site.write("shipped/base.yaml", "");
+    site.write("etc/ezkvm/defaults.yaml", "general: { template: base }\n");
+    site.write("etc/ezkvm/sited.yaml", "general: { name: sited }\n");
+    Diagnostics d;
+    auto vm = load_vm("sited", site.env, d);
+    REQUIRE(vm);
+    CHECK_FALSE(vm->original_format);  // the site names a template for every file
+}
