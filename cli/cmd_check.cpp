@@ -5,6 +5,7 @@
 
 #include "cli/command.hpp"
 #include "cli/host_capabilities.hpp"
+#include "cli/machine_pin.hpp"
 #include "cli/print_diagnostics.hpp"
 #include "config/resolve.hpp"
 #include "units/settings.hpp"
@@ -86,6 +87,7 @@ bool check_all(const std::vector<std::string>& targets, const config::Environmen
         if (c.vm) {
             checks::check_host(*c.vm, env, HostProblems::Warnings, c.diags);
             checks::check_original_format(*c.vm, c.diags);
+            check_machine_pinned(*c.vm, host_capabilities(env.scope), c.diags);
             planner::plan_vm(*c.vm, env,
                         {HostProblems::Warnings, HostProblems::Warnings, planner::ConsoleLog::Journal,
                          host_capabilities(env.scope),

@@ -17,6 +17,7 @@ Action setup_monitor(CLI::App& app, const GlobalOptions& global);
 Action setup_view(CLI::App& app, const GlobalOptions& global);
 Action setup_host(CLI::App& app, const GlobalOptions& global);
 Action setup_import(CLI::App& app, const GlobalOptions& global);
+Action setup_pin(CLI::App& app, const GlobalOptions& global);
 Action setup_complete_vms(CLI::App& app, const GlobalOptions& global);
 
 const std::vector<Command>& commands()
@@ -35,6 +36,7 @@ const std::vector<Command>& commands()
         {"qmp", "Run one QMP command on a running VM and print the JSON reply", setup_qmp},
         {"monitor", "A human-monitor prompt for a running VM, over QMP", setup_monitor},
         {"view", "Open the viewer the VM's display calls for", setup_view},
+        {"pin", "Write the current machine version into a VM file, keeping its layout", setup_pin},
         {"host", "What this host's qemu and KVM can do (the host probe)", setup_host},
         {"import", "Write an ezkvm VM file from another tool's VM (import proxmox FILE)", setup_import},
         {"complete-vms", "VM names for shell completion", setup_complete_vms},

@@ -10,13 +10,13 @@ _ezkvm()
 {
     local cur=${COMP_WORDS[COMP_CWORD]}
     local prev=${COMP_WORDS[COMP_CWORD - 1]}
-    local commands="check show run list start stop restart status logs console qmp monitor view host import"
+    local commands="check show run list start stop restart status logs console qmp monitor view pin host import"
     local i word cmd="" user="" positional=0
     for ((i = 1; i < COMP_CWORD; i++)); do
         word=${COMP_WORDS[i]}
         case $word in
             --user) user=--user ;;
-            --timeout | --lines | -n | --name | --storage | -o | --output) ((i++)) ;;  # take a value
+            --timeout | --lines | -n | --name | --storage | -o | --output | --version) ((i++)) ;;  # take a value
             -*) ;;
             *) if [[ -z $cmd ]]; then cmd=$word; else ((positional++)); fi ;;
         esac
@@ -38,6 +38,7 @@ _ezkvm()
         run) options+=" --console"; vm_and_files=1 ;;
         list) options+=" --json"; max=0 ;;
         host) options+=" --refresh --json"; max=0 ;;
+        pin) options+=" --version"; vm_and_files=1 ;;
         start) options+=" --print-systemd-run"; vm_and_files=1 ;;
         stop) options+=" --force -f"; vms_only=1 ;;
         restart | console | monitor) vms_only=1 ;;
@@ -67,7 +68,7 @@ _ezkvm()
         *) return ;;
     esac
 
-    if [[ $prev == --timeout || $prev == --lines || $prev == -n ]]; then
+    if [[ $prev == --timeout || $prev == --lines || $prev == -n || ($cmd == pin && $prev == --version) ]]; then
         return  # a number
     fi
     if [[ $cur == -* ]]; then

@@ -10,8 +10,8 @@ function __ezkvm_vms
     end
 end
 
-set -l commands check show run list start stop restart status logs console qmp monitor view host import
-set -l vm_commands show run start stop restart status logs console qmp monitor view check
+set -l commands check show run list start stop restart status logs console qmp monitor view pin host import
+set -l vm_commands show run start stop restart status logs console qmp monitor view check pin
 
 complete -c ezkvm -f
 complete -c ezkvm -n "not __fish_seen_subcommand_from $commands" -l user -d "The invoking user's VMs"
@@ -31,12 +31,13 @@ complete -c ezkvm -n "not __fish_seen_subcommand_from $commands" -a console -d "
 complete -c ezkvm -n "not __fish_seen_subcommand_from $commands" -a qmp -d "Run one QMP command"
 complete -c ezkvm -n "not __fish_seen_subcommand_from $commands" -a monitor -d "Human-monitor prompt over QMP"
 complete -c ezkvm -n "not __fish_seen_subcommand_from $commands" -a view -d "Open the VM's viewer"
+complete -c ezkvm -n "not __fish_seen_subcommand_from $commands" -a pin -d "Pin the machine version in a VM file"
 complete -c ezkvm -n "not __fish_seen_subcommand_from $commands" -a host -d "What this host's qemu and KVM can do"
 complete -c ezkvm -n "not __fish_seen_subcommand_from $commands" -a import -d "Write a VM file from a Proxmox VM config"
 
 # VM names (and VM files where a file is accepted too).
 complete -c ezkvm -n "__fish_seen_subcommand_from $vm_commands" -a "(__ezkvm_vms)" -d VM
-complete -c ezkvm -n "__fish_seen_subcommand_from check show run start" -F
+complete -c ezkvm -n "__fish_seen_subcommand_from check show run start pin" -F
 
 complete -c ezkvm -n "__fish_seen_subcommand_from $commands" -l help -d "Show help"
 complete -c ezkvm -n "__fish_seen_subcommand_from show" -l shell -d "One shell line"
@@ -51,6 +52,7 @@ complete -c ezkvm -n "__fish_seen_subcommand_from logs" -s f -l follow -d "Follo
 complete -c ezkvm -n "__fish_seen_subcommand_from logs" -s n -l lines -x -d "Only the last N lines"
 complete -c ezkvm -n "__fish_seen_subcommand_from check" -s q -l quiet -d "Print only problems"
 complete -c ezkvm -n "__fish_seen_subcommand_from view" -l print -d "Print the viewer command"
+complete -c ezkvm -n "__fish_seen_subcommand_from pin" -l version -x -d "The version to pin"
 complete -c ezkvm -n "__fish_seen_subcommand_from host" -l refresh -d "Probe again"
 complete -c ezkvm -n "__fish_seen_subcommand_from host" -l json -d "JSON output"
 complete -c ezkvm -n "__fish_seen_subcommand_from view" -l timeout -x -d "Seconds to wait for the VM"

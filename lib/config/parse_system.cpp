@@ -18,6 +18,7 @@ Chip parse_chipset(const MapReader& sys)
     }
     const MapReader r = sys.map("chipset");
     assign(chip.type, r.choice("type", chipset_choices));
+    assign(chip.pin, r.boolean("pin"));
     assign(chip.version, checked(r, "version", valid_machine_version, "a machine version such as \"7.2\""));
     return chip;
 }

@@ -34,6 +34,7 @@ struct General {
 struct Chip {
     Chipset type = Chipset::Q35;
     std::string version;              // "8.1"; empty: unversioned alias
+    bool pin = false;                 // the guest needs a pinned version (check warns without)
 };
 
 struct Bios {
