@@ -9,6 +9,7 @@
 #include "cli/host_capabilities.hpp"
 #include "cli/print_diagnostics.hpp"
 #include "config/resolve.hpp"
+#include "net/bridge_tap.hpp"
 #include "net/host_network.hpp"
 #include "net/interfaces.hpp"
 #include "net/links.hpp"
@@ -43,9 +44,12 @@ void warn_about_user(const config::LoadedVm& vm, Diagnostics& diags)
 }
 
 // Taps for bridge and nat NICs and macvtaps, as the unit's privileged prepare step makes them; only root can.
-bool setup_network(const config::LoadedVm& vm, const Owner& owner, Diagnostics& diags)
+// (A user VM's taps come from root's bridge tap service instead: handed_fds.)
+bool setup_network(const config::LoadedVm& vm, Scope scope, const Owner& owner, Diagnostics& diags)
 {
-    const auto links = net::host_links(vm.spec);
+    auto links = net::host_links(vm.spec);
+    if (scope == Scope::User)
+        std::erase_if(links, [](const net::HostLink& link) { return link.kind == net::LinkKind::Tap; });
     if (links.empty())
         return false;
     if (::geteuid() != 0) {
@@ -58,6 +62,24 @@ bool setup_network(const config::LoadedVm& vm, const Owner& owner, Diagnostics& 
     for (const auto& name : net::setup_host_network(vm.spec, {owner.uid, owner.gid}, diags))
         std::cerr << fmt::format("ezkvm: created network interface {}\n", name);
     return true;
+}
+
+std::vector<Fd> handed_fds(const config::LoadedVm& vm, const qemu::Command& plan, Diagnostics& diags)
+{
+    std::vector<Fd> handed;
+    if (auto opened = net::open_macvtaps(plan.macvtaps))
+        handed = std::move(*opened);
+    else
+        diags.error({}, "network", fmt::format("cannot hand the macvtaps to qemu: {}", opened.error().message));
+    for (const auto& tap : plan.bridge_taps) {
+        auto fd = net::request_bridge_tap(net::bridge_tap_socket, {vm.name, tap.nic, tap.bridge});
+        if (fd)
+            handed.push_back(std::move(*fd));
+        else
+            diags.error(vm.spec.network[tap.nic].pos, fmt::format("network[{}].bridge", tap.nic),
+                        fmt::format("no tap on {}: {}", tap.bridge, fd.error().message));
+    }
+    return handed;
 }
 
 void remove_network(const config::LoadedVm& vm)
@@ -80,14 +102,10 @@ int run_claimed(const config::LoadedVm& vm, const config::Environment& env, cons
     input.vars_template = runtime::vars_template(vm, env);
     for (const auto& created : runtime::prepare(input, diags))
         std::cerr << fmt::format("ezkvm: created {} {}\n", created.what, created.path);
-    const bool network = !diags.has_errors() && setup_network(vm, input.owner, diags);
-    std::vector<Fd> macvtaps;  // qemu's -netdev tap,fd=N, as the unit's with-macvtaps step
-    if (!diags.has_errors()) {
-        if (auto opened = net::open_macvtaps(plan.macvtaps))
-            macvtaps = std::move(*opened);
-        else
-            diags.error({}, "network", fmt::format("cannot hand the macvtaps to qemu: {}", opened.error().message));
-    }
+    const bool network = !diags.has_errors() && setup_network(vm, env.scope, input.owner, diags);
+    std::vector<Fd> handed;  // qemu's -netdev tap,fd=N, as the unit's with-macvtaps or with-bridge-taps step
+    if (!diags.has_errors())
+        handed = handed_fds(vm, plan, diags);
     std::optional<runtime::Swtpm> tpm;
     if (!diags.has_errors() && spec.system.tpm.type == config::TpmType::Swtpm) {
         tpm = runtime::Swtpm::start(spec, paths, input.owner, diags);
@@ -105,7 +123,7 @@ int run_claimed(const config::LoadedVm& vm, const config::Environment& env, cons
 
     runtime::SuperviseOptions options;
     options.argv = plan.argv;
-    for (const auto& fd : macvtaps)
+    for (const auto& fd : handed)
         options.qemu_fds.push_back(fd.get());
     options.qmp_socket = paths.qmp();
     if (opts.console)

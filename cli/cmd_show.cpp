@@ -95,7 +95,13 @@ Action setup_show(CLI::App& app, const GlobalOptions& global)
         for (size_t k = 0; k < command.macvtaps.size(); ++k)
             std::cerr << fmt::format("ezkvm: fd {} is the device of macvtap {}, which ezkvm makes and opens for "
                                      "qemu (ezkvm-helper with-macvtaps in the unit, or ezkvm run)\n",
-                                     qemu::first_macvtap_fd + static_cast<int>(k), command.macvtaps[k]);
+                                     qemu::first_handed_fd + static_cast<int>(k), command.macvtaps[k]);
+        for (size_t k = 0; k < command.bridge_taps.size(); ++k)
+            std::cerr << fmt::format("ezkvm: fd {} is a tap on {} for network[{}], which root's "
+                                     "ezkvm-bridge-tap.socket makes (ezkvm-helper with-bridge-taps in the unit, or "
+                                     "ezkvm run)\n",
+                                     qemu::first_handed_fd + static_cast<int>(k), command.bridge_taps[k].bridge,
+                                     command.bridge_taps[k].nic);
         return exit_ok;
     };
 }

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "config/resolve.hpp"
+#include "qemu/command.hpp"
 #include "base/fd.hpp"
 #include "base/diagnostic.hpp"
 #include "base/private_dir.hpp"
@@ -39,6 +40,11 @@ int vfio_release(const Invocation& inv);
 int probe_host(Scope scope);
 // with-macvtaps IFNAME... -- QEMU-ARGV: opens the macvtaps for qemu and executes it.
 int with_macvtaps(const std::vector<std::string>& macvtaps, const std::vector<std::string>& argv);
+// with-bridge-taps VM NIC:BRIDGE... -- QEMU-ARGV: a user VM's taps on host bridges, from root's service.
+int with_bridge_taps(const std::string& vm, const std::vector<qemu::BridgeTap>& taps,
+                     const std::vector<std::string>& argv);
+// serve-bridge-tap: root's side, on the accepted connection (standard input).
+int serve_bridge_tap();
 // The system VM files without errors (the others, skipped with a line each, got no unit).
 std::vector<config::LoadedVm> valid_system_vms(const config::Environment& env);
 // Whether no other running system VM holds one of `vm`'s passthrough devices (qemu

@@ -34,7 +34,8 @@ void check_units_current(const qemu::Command& plan, Scope scope, Diagnostics& di
 
 }  // namespace
 
-// The VM's taps and macvtaps (only root can make them: a user VM cannot have such NICs).
+// The VM's taps and macvtaps (only root can make them: a user VM's taps come from
+// root's bridge tap service when qemu starts, and it cannot have macvtaps).
 std::vector<std::string> prepare_network(const config::VmSpec& spec, Scope scope, const Owner& owner,
                                          Diagnostics& diags)
 {
@@ -42,10 +43,12 @@ std::vector<std::string> prepare_network(const config::VmSpec& spec, Scope scope
     if (links.empty())
         return {};
     if (scope == Scope::User) {
-        const auto& nic = spec.network[links.front().nic];
-        diags.error(nic.pos, fmt::format("network[{}].type", links.front().nic),
-                    "a user VM cannot have bridge, nat or macvtap NICs: only root can create their host interfaces",
-                    "use type user or passt, or run it as a system VM (/etc/ezkvm)");
+        for (const auto& link : links)
+            if (link.kind == net::LinkKind::Macvtap)
+                diags.error(spec.network[link.nic].pos, fmt::format("network[{}].type", link.nic),
+                            "a user VM cannot have macvtap NICs: only root can create them",
+                            "use type bridge (with the bridge allowed in /etc/qemu/bridge.conf), user or passt, "
+                            "or run it as a system VM (/etc/ezkvm)");
         return {};
     }
     return net::setup_host_network(spec, {owner.uid, owner.gid}, diags);

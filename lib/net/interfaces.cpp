@@ -80,6 +80,18 @@ Result<void> create_tap(const std::string& name, uid_t uid, gid_t gid)
     return {};
 }
 
+Result<Fd> open_tap(const std::string& name)
+{
+    Fd tun(::open("/dev/net/tun", O_RDWR | O_CLOEXEC));
+    if (!tun)
+        return failed("open /dev/net/tun for", name);
+    ifreq ifr = request_for(name);
+    ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+    if (::ioctl(tun.get(), TUNSETIFF, &ifr) < 0)
+        return failed("TUNSETIFF", name);
+    return tun;
+}
+
 Result<void> join_bridge(const std::string& name, const std::string& bridge)
 {
     const unsigned index = ::if_nametoindex(name.c_str());

@@ -22,6 +22,9 @@ bool is_bridge(const std::string& name);
 
 // A persistent tap (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR) that `uid` may open without privileges.
 Result<void> create_tap(const std::string& name, uid_t uid, gid_t gid);
+// A tap that lives as long as the returned fd (not persistent): for handing to a
+// user's qemu, so the tap goes with qemu whatever way it ends.
+Result<Fd> open_tap(const std::string& name);
 Result<void> join_bridge(const std::string& name, const std::string& bridge);
 Result<void> set_up(const std::string& name);
 

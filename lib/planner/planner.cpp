@@ -77,6 +77,7 @@ std::optional<Plan> plan_vm(const config::LoadedVm& vm, const config::Environmen
     qemu::CommandInput input;
     input.spec = &vm.spec;
     input.console_logfile = options.console_log == ConsoleLog::File;
+    input.scope = env.scope;
     input.paths = vm_paths(vm.name, env.scope);
     const auto sources = env.scope == Scope::User ? firmware::user_sources(env.root, xdg_config_home())
                                                   : firmware::system_sources(env.root);

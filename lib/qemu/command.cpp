@@ -68,7 +68,8 @@ Command build_command(const CommandInput& input, Diagnostics& diags)
         section(ctx);
     finish_pci(ctx);
     ctx.pci.report(diags);
-    return Command{std::move(ctx.args.items), std::move(ctx.host_paths), std::move(ctx.macvtaps), input.host_fingerprint};
+    return Command{std::move(ctx.args.items), std::move(ctx.host_paths), std::move(ctx.macvtaps), std::move(ctx.bridge_taps),
+                   input.host_fingerprint};
 }
 
 }  // namespace ezkvm::qemu

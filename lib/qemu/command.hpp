@@ -27,6 +27,7 @@ struct AccelChoice {
 
 struct CommandInput {
     const config::VmSpec* spec = nullptr;
+    Scope scope = Scope::System;  // a user VM's bridge and nat NICs come as fds
     VmPaths paths;
     std::optional<firmware::Firmware> firmware;   // required for OVMF; SeaBIOS may be nullopt
     AccelChoice accel;
@@ -49,21 +50,30 @@ struct HostPath {
     User user = User::Qemu;
 };
 
+// A user VM's NIC on a host bridge (lib/net/bridge_tap.hpp).
+struct BridgeTap {
+    unsigned nic = 0;    // its index in the network list
+    std::string bridge;  // the bridge it joins (ezkvm0 for type nat)
+};
+
 struct Command {
     std::vector<std::string> argv;  // argv[0] is the qemu binary
     // Files and devices the VM reads or writes (disks, vars store, TPM state,
     // kernel, looking-glass memory), in first-use order: for RequiresMountsFor=,
     // DeviceAllow= and ReadWritePaths=.
     std::vector<HostPath> host_paths;
-    // The macvtaps of macvtap NICs, in NIC order: qemu cannot open them by name, so
-    // whoever starts it opens macvtap k's /dev/tapN as fd first_macvtap_fd + k.
+    // NICs that reach qemu as open fds, -netdev tap,fd=first_handed_fd + k in NIC order
+    // (a VM has one kind or the other: macvtaps are for system VMs only):
+    // the macvtaps of macvtap NICs, whose /dev/tapN whoever starts qemu opens, and
     std::vector<std::string> macvtaps;
+    // a user VM's bridge and nat NICs, whose taps root's bridge tap service hands over.
+    std::vector<BridgeTap> bridge_taps;
     // hostcaps::fingerprint of what was known about the host: units record it, so
     // a start can tell that they were generated for a host that has changed since.
     std::string host_fingerprint = "none";
 };
 
-constexpr int first_macvtap_fd = 3;
+constexpr int first_handed_fd = 3;
 
 // Errors (e.g. PCI slot collisions, devices that do not fit the chipset) go to diags; argv is
 // only meaningful when no error was added.

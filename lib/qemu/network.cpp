@@ -13,6 +13,13 @@ Opts tap(const std::string& id, const std::string& ifname)
     return std::move(Opts("tap").set("id", id).set("ifname", ifname).set("script", "no").set("downscript", "no"));
 }
 
+// A tap qemu gets as an open fd, the next after those of the NICs before it.
+Opts handed_tap(const CommandContext& ctx, const std::string& id)
+{
+    const auto fd = first_handed_fd + static_cast<int>(ctx.macvtaps.size() + ctx.bridge_taps.size()) - 1;
+    return std::move(Opts("tap").set("id", id).set("fd", std::to_string(fd)));
+}
+
 // The -netdev for NIC `index`; nullopt when the type cannot be set up.
 std::optional<Opts> netdev(CommandContext& ctx, const config::Nic& nic, unsigned index)
 {
@@ -26,7 +33,12 @@ std::optional<Opts> netdev(CommandContext& ctx, const config::Nic& nic, unsigned
         return opts;
     }
     case config::NetType::Bridge:
-    case config::NetType::Nat: return tap(id, tap_name(ctx.spec.general.name, index));
+    case config::NetType::Nat:
+        if (ctx.input.scope == Scope::User) {
+            ctx.bridge_taps.push_back({index, nic.bridge});
+            return handed_tap(ctx, id);
+        }
+        return tap(id, tap_name(ctx.spec.general.name, index));
     case config::NetType::Tap: return tap(id, nic.ifname);
     case config::NetType::Passt:
         // passt runs as its own unit and listens on this socket; its port forwards are its options.
@@ -37,9 +49,8 @@ std::optional<Opts> netdev(CommandContext& ctx, const config::Nic& nic, unsigned
                              .set("addr.path", fmt::format("{}/passt-{}.sock", ctx.input.paths.runtime_dir, index)));
     case config::NetType::Macvtap: {
         // ezkvm's network helper makes the macvtap; qemu gets its device as an open fd.
-        const int fd = first_macvtap_fd + static_cast<int>(ctx.macvtaps.size());
         ctx.macvtaps.push_back(macvtap_name(ctx.spec.general.name, index));
-        return std::move(Opts("tap").set("id", id).set("fd", std::to_string(fd)));
+        return handed_tap(ctx, id);
     }
     case config::NetType::None: break;
     }

@@ -23,6 +23,7 @@ struct CommandContext {
     Args args;
     std::vector<HostPath> host_paths;
     std::vector<std::string> macvtaps;
+    std::vector<BridgeTap> bridge_taps;
 
     bool q35() const { return spec.system.chipset.type == config::Chipset::Q35; }
     // Records a host file or device the VM uses (once, in first-use order).

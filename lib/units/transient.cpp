@@ -149,7 +149,7 @@ std::optional<bus::TransientUnit> transient_vm_unit(const config::LoadedVm& vm, 
     b.words("Environment", {"EZKVM_VM_FILE=" + file});
     b.words("Environment", {host_fingerprint_setting(plan.command.host_fingerprint)});
     b.exec("ExecStartPre", helper_command(helper, "prepare", vm.name));
-    b.exec("ExecStart", vm_exec_start(plan.command, helper));
+    b.exec("ExecStart", vm_exec_start(vm.name, plan.command, helper));
     b.exec("ExecStartPost", helper_command(helper, "wait-ready", vm.name));
     b.exec("ExecStop", helper_command(helper, "stop", vm.name), true);
     b.seconds("TimeoutStartUSec", "TimeoutStartSec", start_timeout_seconds);
@@ -170,7 +170,7 @@ std::optional<bus::TransientUnit> transient_vm_unit(const config::LoadedVm& vm, 
     b.filter("SystemCallFilter", true, {"@system-service", "seccomp"});
     b.filter("SystemCallFilter", false, {"@privileged", "@resources"});
     b.add("SystemCallErrorNumber", I32{EPERM}, "SystemCallErrorNumber=EPERM");
-    return bus::TransientUnit{transient_unit_name(vm.name), vm_exec_start(plan.command, helper), std::move(b.properties)};
+    return bus::TransientUnit{transient_unit_name(vm.name), vm_exec_start(vm.name, plan.command, helper), std::move(b.properties)};
 }
 
 std::string systemd_run_command(const bus::TransientUnit& unit)

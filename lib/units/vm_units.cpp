@@ -102,7 +102,7 @@ GeneratedFile vm_dropin(const config::LoadedVm& vm, const planner::Plan& plan, c
 
     if (system)
         add_identity(unit, vm_identity(vm.name, spec.general.user));
-    unit.add("Service", "ExecStart", escape_command(vm_exec_start(plan.command, settings.helper_binary)));
+    unit.add("Service", "ExecStart", escape_command(vm_exec_start(vm.name, plan.command, settings.helper_binary)));
     unit.add("Service", "Environment", escape_value(host_fingerprint_setting(plan.command.host_fingerprint)));
     unit.add("Service", "TimeoutStopSec", std::to_string(vm_stop_timeout_seconds(spec)));
     for (const auto& name : vm_credentials(spec))
@@ -191,12 +191,19 @@ std::string swtpm_socket_name(const std::string& vm)
     return "ezkvm-swtpm@" + vm + ".socket";
 }
 
-std::vector<std::string> vm_exec_start(const qemu::Command& command, const std::string& helper)
+std::vector<std::string> vm_exec_start(const std::string& vm, const qemu::Command& command, const std::string& helper)
 {
-    if (command.macvtaps.empty())
+    std::vector<std::string> argv{helper};
+    if (!command.bridge_taps.empty()) {
+        argv.insert(argv.end(), {"with-bridge-taps", vm});
+        for (const auto& tap : command.bridge_taps)
+            argv.push_back(fmt::format("{}:{}", tap.nic, tap.bridge));
+    } else if (!command.macvtaps.empty()) {
+        argv.emplace_back("with-macvtaps");
+        argv.insert(argv.end(), command.macvtaps.begin(), command.macvtaps.end());
+    } else {
         return paused(command.argv);
-    std::vector<std::string> argv{helper, "with-macvtaps"};
-    argv.insert(argv.end(), command.macvtaps.begin(), command.macvtaps.end());
+    }
     argv.emplace_back("--");
     const auto qemu = paused(command.argv);
     argv.insert(argv.end(), qemu.begin(), qemu.end());

@@ -29,9 +29,9 @@ std::string swtpm_socket_name(const std::string& vm);   // ezkvm-swtpm@<vm>.sock
 
 // Pieces of the VM's drop-in that the transient user unit (transient.hpp) shares:
 // qemu's command as ExecStart= runs it (paused; through `helper` with-macvtaps when
-// it has macvtap NICs), TimeoutStopSec= in seconds,
-// RequiresMountsFor= paths and the block device units it BindsTo=.
-std::vector<std::string> vm_exec_start(const qemu::Command& command, const std::string& helper);
+// it has macvtap NICs, with-bridge-taps when a user VM has bridge or nat NICs),
+// TimeoutStopSec= in seconds, RequiresMountsFor= paths and the block device units it BindsTo=.
+std::vector<std::string> vm_exec_start(const std::string& vm, const qemu::Command& command, const std::string& helper);
 unsigned vm_stop_timeout_seconds(const config::VmSpec& spec);
 std::vector<std::string> vm_mount_paths(const qemu::Command& command);
 std::vector<std::string> vm_bound_units(const planner::Plan& plan);

@@ -144,11 +144,13 @@ def systemd_analyze_verify(case, tree, shipped):
         stub = Path(tmp) / "ezkvm-helper"
         stub.write_text("#!/bin/sh\n")
         stub.chmod(0o755)
+        # The helper is not installed here: point the units (shipped and generated,
+        # whose ExecStart= may run qemu through it) at a stub so the check of
+        # ExecStart= binaries passes, nothing else changes.
         for unit in Path(shipped).iterdir():
-            # The helper is not installed here: point the units at a stub so the
-            # check of ExecStart= binaries passes, nothing else changes.
-            text = re.sub(r"/\S*/ezkvm-helper", str(stub), unit.read_text())
-            (unit_dir / unit.name).write_text(text)
+            (unit_dir / unit.name).write_text(re.sub(r"/\S*/ezkvm-helper", str(stub), unit.read_text()))
+        for generated in unit_dir.rglob("*.conf"):
+            generated.write_text(re.sub(r"/\S*/ezkvm-helper", str(stub), generated.read_text()))
         instances = {m.group(0) for p in tree.rglob("*")
                      for m in [re.match(r"ezkvm(-swtpm)?@[^.]+\.(service|socket)", p.name)] if m}
         # A TPM socket without anything to change gets no drop-in: verify the shipped one.

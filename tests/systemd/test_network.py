@@ -10,6 +10,12 @@ from the build under test as test_units.py installs it.
 - type user with a forward: a connection from the container to the forwarded port reaches a
   server in the guest; type passt: passt runs as ezkvm, the guest gets its address from passt,
   a connection to the forwarded port reaches the guest's server, passt stops with the VM.
+- a user VM on a host bridge (the gtk desktop of the original tool, which used qemu's bridge
+  helper): root's ezkvm-bridge-tap.socket hands a desktop user's qemu its tap. Refused before
+  /etc/qemu/bridge.conf allows the bridge and while the user is not in group ezkvm; then the
+  guest boots on the bridge with its MAC, qemu runs as the user, and the tap goes away with qemu
+  (kill -9 included). Attacks on the socket (another user, a bridge not allowed, a forged VM
+  name, a malformed request) get no fd.
 - type macvtap on the container's uplink: the macvtap carries the configured MAC, its device
   belongs to ezkvm, qemu (started through ezkvm-helper with-macvtaps) runs as ezkvm, the guest
   reaches the far end of the uplink and answers a connection from there; gone after a stop.
@@ -17,6 +23,7 @@ from the build under test as test_units.py installs it.
 usage: test_network.py BUILD_DIR   (a build configured with --prefix=/usr or /usr/local)
 """
 
+import json
 import re
 import sys
 from pathlib import Path
@@ -25,7 +32,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "boot"))
 from harness import parse_report  # noqa: E402
-from test_units import GUEST_DIR, Timer, dynamic_uid, prop, run_step, runs_as_vm_user, wait_until  # noqa: E402
+from test_units import (GUEST_DIR, Timer, dynamic_uid, process_uid, prop, run_step, runs_as_vm_user,  # noqa: E402
+                        wait_until)  # noqa: E402
 from installed_test import run_installed  # noqa: E402
 
 REPORT_TIMEOUT = 240
@@ -84,6 +92,21 @@ while True:
         print(f"no answer: {last if 'last' in dir() else 'empty'}")
         break
     time.sleep(1)
+"""
+
+
+USER = "bob"          # a desktop user with a VM of their own
+OUTSIDER = "eve"      # a local user outside group ezkvm
+USER_BRIDGE = "ezt-ubr"
+USER_MAC = "52:54:00:0d:00:01"
+# Speaks the bridge tap protocol by hand: prints the reply and how many fds came with it.
+ASK_TAP = """
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect("/run/ezkvm/_bridge-tap.sock")
+s.sendall(sys.argv[1].encode() + b"\\n")
+message, fds, _, _ = socket.recv_fds(s, 4096, 4)
+print(json.dumps({"reply": json.loads(message.decode()), "fds": len(fds)}))
 """
 
 
@@ -272,6 +295,102 @@ def check_macvtap(checks, box, times):
     checks.check("the macvtap is gone after stop", macvtap not in links(box), links(box))
 
 
+def ask_tap(box, user, request):
+    """What the bridge tap service answers `user` for `request` (a dict, or raw text)."""
+    text = request if isinstance(request, str) else json.dumps(request)
+    result = box.run(["runuser", "-u", user, "--", "python3", "/usr/local/lib/ezkvm-test/ask_tap.py", text],
+                     check=False, timeout=60)
+    try:
+        return json.loads(result.stdout)
+    except ValueError:
+        return {"reply": result.stdout + result.stderr, "fds": 0}
+
+
+def user_taps(box):
+    return re.findall(r"^\d+: (ez[0-9a-f]{8}u\d+)[@:]", links(box), re.M)
+
+
+def start_user_vm(box):
+    return box.user_systemctl(USER, "start", "ezkvm@ubr.service", check=False, timeout=300)
+
+
+def check_user_bridge(checks, box, times):
+    box.run(f"ip link add {USER_BRIDGE} type bridge && ip link set {USER_BRIDGE} up && "
+            "ip link add ezt-other type bridge && ip link set ezt-other up")
+    box.write_file("/usr/local/lib/ezkvm-test/ask_tap.py", ASK_TAP)
+    box.run(["rm", "-f", "/etc/qemu/bridge.conf"])
+    wanted = prop(box, "ezkvm-bridge-tap.socket", "WantedBy")
+    checks.check("ezkvm-bridge-tap.socket is wanted by sockets.target (listening from boot)",
+                 "sockets.target" in wanted, wanted)
+    box.systemctl("start", "ezkvm-bridge-tap.socket")
+    box.run(["useradd", "--create-home", OUTSIDER], check=False)
+    box.enable_user_manager(USER)
+    box.write_file(f"/home/{USER}/.config/ezkvm/ubr.yaml",
+                   vm_yaml("ubr", f'{{ type: bridge, bridge: {USER_BRIDGE}, mac: "{USER_MAC}" }}'))
+    box.run(["chown", "-R", f"{USER}:{USER}", f"/home/{USER}/.config"])
+    box.user_systemctl(USER, "daemon-reload")
+
+    check = box.user_run(USER, ["ezkvm", "--user", "check", "ubr"], check=False)
+    checks.check("ezkvm --user check names the missing bridge.conf line",
+                 f"adds the line 'allow {USER_BRIDGE}'" in check.stdout + check.stderr, check.stdout + check.stderr)
+    result = start_user_vm(box)
+    journal = box.journal("ezkvm@ubr.service", user=USER)
+    checks.check("no start while /etc/qemu/bridge.conf does not allow the bridge",
+                 result.returncode != 0 and "does not allow users' VMs" in journal, journal[-2000:])
+
+    box.write_file("/etc/qemu/bridge.conf", f"# users' VMs may join the LAN bridge\nallow {USER_BRIDGE}\n")
+    answer = ask_tap(box, USER, {"vm": "ubr", "nic": 0, "bridge": USER_BRIDGE})
+    checks.check("no tap for a user outside group ezkvm",
+                 answer["fds"] == 0 and "group ezkvm" in json.dumps(answer["reply"]), answer)
+    box.user_systemctl(USER, "reset-failed", "ezkvm@ubr.service", check=False)
+    result = start_user_vm(box)
+    journal = box.journal("ezkvm@ubr.service", user=USER)
+    checks.check("no start while the user is not in group ezkvm",
+                 result.returncode != 0 and "only members of group ezkvm" in journal, journal[-2000:])
+
+    box.run(["usermod", "-aG", "ezkvm", USER])
+    box.run(["systemctl", "restart", f"user@{box.uid(USER)}.service"])
+    box.enable_user_manager(USER)
+    attacks = {
+        "another user": (OUTSIDER, {"vm": "ubr", "nic": 0, "bridge": USER_BRIDGE}),
+        "a bridge bridge.conf does not allow": (USER, {"vm": "ubr", "nic": 0, "bridge": "ezt-other"}),
+        "a VM name with a path": (USER, {"vm": "../../etc/x", "nic": 0, "bridge": USER_BRIDGE}),
+        "an interface name with a path": (USER, {"vm": "ubr", "nic": 0, "bridge": f"{USER_BRIDGE}/../x"}),
+        "an extra key": (USER, {"vm": "ubr", "nic": 0, "bridge": USER_BRIDGE, "owner": 0}),
+        "not JSON": (USER, "allow all"),
+    }
+    for what, (user, request) in attacks.items():
+        answer = ask_tap(box, user, request)
+        checks.check(f"bridge tap service: no fd for {what}", answer["fds"] == 0 and "error" in answer["reply"],
+                     answer)
+    answer = ask_tap(box, USER, {"vm": "probe", "nic": 3, "bridge": USER_BRIDGE})
+    granted = answer["reply"].get("ifname", "") if isinstance(answer["reply"], dict) else ""
+    checks.check("a member of group ezkvm gets a tap on an allowed bridge", answer["fds"] == 1 and granted, answer)
+    checks.check("the tap goes with the process that held it", granted and granted not in links(box), links(box))
+
+    box.user_systemctl(USER, "reset-failed", "ezkvm@ubr.service", check=False)
+    timer = Timer()
+    result = start_user_vm(box)
+    journal = box.journal("ezkvm@ubr.service", user=USER)
+    if not checks.check("systemctl --user start of a VM on a host bridge", result.returncode == 0,
+                        result.stderr + journal[-2000:]):
+        return
+    times["systemctl --user start of a VM on a host bridge"] = timer.seconds
+    taps = user_taps(box)
+    checks.check("the user VM's tap is on the bridge", len(taps) == 1 and master_of(box, taps[0]) == USER_BRIDGE,
+                 links(box))
+    pid = box.user_systemctl(USER, "show", "-P", "MainPID", "ezkvm@ubr.service").stdout.strip()
+    checks.check("the user VM's qemu runs as the user", process_uid(box, pid) == box.uid(USER), pid)
+    journal = box.journal("ezkvm@ubr.service", user=USER, wait_for="EZKVM-REPORT-END", timeout=REPORT_TIMEOUT)
+    report = parse_report(journal) or {}
+    macs = [nic.get("mac") for nic in report.get("nic", [])]
+    checks.check("the guest on the bridge has its configured MAC", macs == [USER_MAC], journal[-3000:])
+    box.run(["kill", "-9", pid], check=False)
+    gone = wait_until(lambda: not user_taps(box), 30)
+    checks.check("the tap is gone after kill -9 of qemu", gone, links(box))
+    box.user_systemctl(USER, "stop", "ezkvm@ubr.service", check=False, timeout=120)
+
+
 def connect(box, host, port, send_first=None, netns=None):
     """What connect.py prints for host:port (run in network namespace `netns` when given)."""
     argv = ["python3", "/usr/local/lib/ezkvm-test/connect.py", host, str(port), "60"]
@@ -288,6 +407,7 @@ def steps(checks, box, times):
         run_step(checks, "bridge and user", lambda: check_bridge_and_user(checks, box, times))
         run_step(checks, "passt", lambda: check_passt(checks, box, times))
         run_step(checks, "macvtap", lambda: check_macvtap(checks, box, times))
+        run_step(checks, "user VM on a bridge", lambda: check_user_bridge(checks, box, times))
 
 
 def main():

@@ -163,7 +163,7 @@ ExecStart=/usr/bin/swtpm socket --tpm2 --tpmstate dir=/var/lib/ezkvm/web/tpm,mod
 TEST_CASE("a VM without TPM or autostart gets only its service drop-in")
 {
     const auto vm = loaded("plain", "system: { bios: { type: seabios } }\n");
-    const auto files = vm_unit_files(vm, plan_of({{"/usr/bin/qemu-system-x86_64"}, {}, {}, "none"}, system_paths("plain")),
+    const auto files = vm_unit_files(vm, plan_of({{"/usr/bin/qemu-system-x86_64"}, {}, {}, {}, "none"}, system_paths("plain")),
                                      system_settings());
     CHECK(paths_of(files) == std::vector<std::string>{"ezkvm@plain.service.d/50-ezkvm.conf"});
     CHECK(keys_of(files[0].content) == std::vector<std::string>{"Unit.SourcePath", "Unit.Description", "Unit.Wants", "Unit.After",
@@ -196,7 +196,7 @@ system:
 )");
     qemu::HostPath tpm_state = used("/dev/vm1/tpm-state", true);
     tpm_state.user = qemu::HostPath::User::Swtpm;
-    auto plan = plan_of({{"/usr/bin/qemu-system-x86_64"}, {tpm_state}, {}, "none"}, system_paths("tpm"));
+    auto plan = plan_of({{"/usr/bin/qemu-system-x86_64"}, {tpm_state}, {}, {}, "none"}, system_paths("tpm"));
     plan.block_devices = {"/dev/vm1/tpm-state"};
     plan.swtpm = true;
     const auto files = vm_unit_files(vm, plan, system_settings());
@@ -244,7 +244,7 @@ TEST_CASE("user VMs: no User=, no sandbox changes, links in default.target.wants
                         "/run/user/1000/credentials"};
     auto plan = plan_of({{"/usr/bin/qemu-system-x86_64"},
                          {used("/dev/vm1/web-root", true), used("/srv/vms/web-data.qcow2", true)},
-                         {},
+                         {}, {},
                          "none"},
                         paths);
     plan.block_devices = {"/dev/vm1/web-root"};
@@ -281,7 +281,7 @@ vnc: { port: 5901, addr: 0.0.0.0, password_credential: vnc-pw }
 )");
     auto plan = plan_of({{"/usr/bin/qemu-system-x86_64"},
                          {used("/home/alice/vms/gpu.qcow2", true), used("/dev/sr0", false)},
-                         {},
+                         {}, {},
                          "none"},
                         system_paths("gpu"), {"0000:03:00.0"});
     plan.block_devices = {"/dev/sr0"};
