@@ -12,12 +12,25 @@ const std::vector<Key> drive_options{
             {"discard", KeyType::Choice, "", "pass the guest's discard requests on (on = unmap) or drop them (off = ignore)"},
             {"cache", KeyType::Choice, "", "the host cache mode"},
             {"detect_zeroes", KeyType::Choice, "", "turn writes of zeroes into zero writes (on) or discards (unmap, needs discard: unmap)"},
+            {"aio", KeyType::Choice, "", "how qemu submits the drive's I/O: threads, native (Linux AIO, needs an O_DIRECT cache mode) or io_uring"},
             {"boot_index", KeyType::Number, "", "boot order; each index may be used once"},
             {"serial", KeyType::String, "", "the drive's serial number, 1 to 20 letters, digits, ., _, -"},
             {"readonly", KeyType::Bool, "no", "attach read-only"},
             {"ssd", KeyType::Bool, "no", "report the drive as non-rotational"},
             {"create", KeyType::Bool, "no", "create the image on first start if it does not exist"},
             {"size", KeyType::Size, "", "the size of a created image; only with create: yes"}};
+
+// Of the device that has the virtqueues: a virtio-blk flat drive or a virtio-scsi group.
+const Key iothread{"iothread", KeyType::Bool, "no", "serve the requests in an I/O thread of their own instead of qemu's main loop"};
+const Key queues{"queues", KeyType::Number, "", "the request queues, 1 to 64; default: qemu's, one per vCPU"};
+
+// A flat drive also has what a controller group has on its controller.
+std::vector<Key> flat_drive_options()
+{
+    std::vector<Key> keys = drive_options;
+    keys.insert(keys.end(), {iothread, queues});
+    return keys;
+}
 
 const std::vector<Key> pci_function{
             {"host_id", KeyType::String, "", "the host function, \"0000:03:00.0\" or \"03:00.0\" (stored as 0000:03:00.0, lower case); see lspci -D"},
@@ -194,9 +207,10 @@ const std::vector<KeySection>& key_table()
              {"vendor_id", KeyType::String, "", "the original tool's spelling of id: the vendor's 4 hex digits, with product_id"},
              {"product_id", KeyType::String, "", "the product's 4 hex digits, with vendor_id"}}},
         {"host.pci[]", "", pci_function},
-        {"storage[]", "", with_type({"type", KeyType::Choice, "disk", "the drive model; disk and cdrom take devices.disk and devices.cdrom"}, drive_options)},  // a drive of its own
+        {"storage[]", "", with_type({"type", KeyType::Choice, "disk", "the drive model; disk and cdrom take devices.disk and devices.cdrom"}, flat_drive_options())},  // a drive of its own
         {"storage[]", "group",
             {{"controller", KeyType::Choice, "", "the controller of the group's drives"},
+             iothread, queues,
              {"drives", KeyType::List, "", "the drives on that controller, with the drive options below"}}},
         {"storage[].drives[]", "", with_type({"type", KeyType::Choice, "hd", "the controller's hard disk or cdrom model"}, drive_options)},
         {"network[]", "",

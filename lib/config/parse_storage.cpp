@@ -15,6 +15,8 @@ const std::vector<std::pair<std::string, DriveModel>> drive_models{
     {"sata-cd", DriveModel::SataCd},       {"nvme", DriveModel::Nvme},
 };
 
+constexpr uint64_t max_queues = 64;
+
 DriveModel model_named(const std::string& name)
 {
     for (const auto& [n, m] : drive_models)
@@ -69,6 +71,7 @@ void read_drive_options(const MapReader& r, Drive& d)
         caches.emplace_back(c, c);
     assign(d.cache, r.choice("cache", caches));
     assign(d.detect_zeroes, bool_or_choice(r, "detect_zeroes", "on", "off", {"unmap"}));
+    assign(d.aio, r.choice<std::string>("aio", {{"threads", "threads"}, {"native", "native"}, {"io_uring", "io_uring"}}));
     if (auto index = r.number("boot_index", 0, 99))
         d.boot_index = static_cast<unsigned>(*index);
     if (auto serial = r.str("serial")) {
@@ -113,6 +116,10 @@ void check_drive(const MapReader& r, Drive& d, DriveChecks& checks)
         r.error("size", "size is only used with create: yes");
     if (d.detect_zeroes == "unmap" && d.discard != "unmap")
         r.error("detect_zeroes", "detect_zeroes: unmap needs discard: unmap (or on)");
+    // Linux AIO submits only O_DIRECT requests asynchronously; qemu refuses it otherwise.
+    if (d.aio == "native" && d.cache != "none" && d.cache != "directsync")
+        r.error("aio", "aio: native needs cache: none or directsync (O_DIRECT)",
+                "set cache: none, or use aio: io_uring");
 
     if (d.boot_index) {
         auto [at, added] = checks.boot_indexes.emplace(*d.boot_index, r.path());
@@ -128,6 +135,27 @@ void check_drive(const MapReader& r, Drive& d, DriveChecks& checks)
     if (is_ide(d.model) && checks.chipset == Chipset::I440fx && ++checks.ide_drives > 4)
         r.diags().error(r.pos(), r.path(), "i440fx has 4 IDE slots and they are all taken",
                         "use virtio-blk or a SCSI or SATA controller");
+}
+
+// iothread and queues belong to the device that has the virtqueues: a virtio-blk
+// disk itself, or the virtio-scsi controller of SCSI disks.
+void read_queue_options(const MapReader& r, Drive& d)
+{
+    assign(d.iothread, r.boolean("iothread"));
+    if (auto queues = r.number("queues", 1, max_queues))
+        d.queues = static_cast<unsigned>(*queues);
+    if (d.model == DriveModel::VirtioBlk)
+        return;
+    const bool scsi = d.model == DriveModel::ScsiHd || d.model == DriveModel::ScsiCd;
+    for (const char* key : {"iothread", "queues"}) {
+        if (!r.get(key))
+            continue;
+        if (scsi)
+            r.error(key, fmt::format("the {} of a SCSI disk belongs to its controller", key),
+                    fmt::format("use a group: {{ controller: virtio-scsi, {}: ..., drives: [ ... ] }}", key));
+        else
+            r.error(key, fmt::format("{} is for virtio-blk disks and virtio-scsi controllers", key));
+    }
 }
 
 std::optional<Drive> parse_drive(const MapReader& r, DriveModel model, DriveChecks& checks)
@@ -165,6 +193,13 @@ std::optional<StorageGroup> parse_group(const MapReader& r, DriveChecks& checks)
     // With a bad or missing controller the drives are still checked, as SCSI drives.
     const ControllerKind k = kind.value_or(ControllerKind{ControllerModel::VirtioScsi, DriveModel::ScsiHd, DriveModel::ScsiCd});
     group.controller = k.controller;
+    assign(group.iothread, r.boolean("iothread"));
+    if (auto queues = r.number("queues", 1, max_queues))
+        group.queues = static_cast<unsigned>(*queues);
+    if (kind && k.controller != ControllerModel::VirtioScsi)
+        for (const char* key : {"iothread", "queues"})
+            if (r.get(key))
+                r.error(key, fmt::format("{} is for virtio-scsi controllers", key));
     for (size_t i = 0; i < items.size(); ++i) {
         const MapReader item = item_reader(items[i], item_path(r, "drives", i), r.diags());
         if (!item.present())
@@ -246,6 +281,7 @@ std::vector<StorageGroup> parse_storage(const MapReader& root, const DeviceDefau
         auto drive = parse_drive(r, *model, checks);
         if (!drive)
             continue;
+        read_queue_options(r, *drive);
         const ImplicitGroup where = implicit_group(*model, devices);
         auto [at, added] = implicit.emplace(where.kind, groups.size());
         if (added) {

@@ -219,6 +219,9 @@ struct Drive {
     std::string discard;              // "", "unmap", "ignore"
     std::string cache;                // "", "none", "writeback", "writethrough", "directsync", "unsafe"
     std::string detect_zeroes;        // "", "on", "off", "unmap"
+    std::string aio;                  // "", "threads", "native", "io_uring"; empty: by cache mode
+    bool iothread = false;            // virtio-blk: its own I/O thread
+    unsigned queues = 0;              // virtio-blk request queues; 0: qemu's (one per vCPU)
     std::optional<unsigned> boot_index;
     std::string serial;
     bool readonly = false;            // cdroms are always read-only
@@ -233,6 +236,8 @@ struct StorageGroup {
     Pos pos;
     std::optional<ControllerModel> controller;  // unset: drives attach on their own (virtio-blk, nvme, chipset IDE)
     bool implicit = false;
+    bool iothread = false;            // virtio-scsi: the controller's own I/O thread
+    unsigned queues = 0;              // virtio-scsi request queues; 0: qemu's
     std::vector<Drive> drives;
 };
 

@@ -40,11 +40,32 @@ private:
 
 struct StorageState {
     unsigned drives = 0;  // driveN ids across all groups
+    unsigned iothreads = 0;
     unsigned scsi_controllers = 0;
     unsigned sata_controllers = 0;
     unsigned own_slot_drives = 0;  // virtio-blk and nvme
     ChipsetIde ide;
 };
+
+// Unset: Linux AIO where the cache mode bypasses the page cache (O_DIRECT, which
+// is what native needs), else qemu's own default, a thread pool. io_uring only
+// when asked: buffered io_uring has had kernel bugs that threads never had.
+std::string aio_mode(const config::Drive& drive)
+{
+    if (!drive.aio.empty())
+        return drive.aio;
+    if (drive.cache == "none" || drive.cache == "directsync")
+        return "native";
+    return {};
+}
+
+// -object iothread: a thread of its own for one device's virtqueues.
+std::string add_iothread(CommandContext& ctx, StorageState& state)
+{
+    const std::string id = fmt::format("iothread{}", state.iothreads++);
+    ctx.args.add("-object", Opts("iothread").set("id", id));
+    return id;
+}
 
 // -drive file=..,if=none: the host side; returns its id for the device.
 std::string add_backend(CommandContext& ctx, StorageState& state, const config::Drive& drive)
@@ -66,6 +87,8 @@ std::string add_backend(CommandContext& ctx, StorageState& state, const config::
         opts.set("discard", drive.discard);
     if (!drive.detect_zeroes.empty())
         opts.set("detect-zeroes", drive.detect_zeroes);
+    if (const std::string aio = aio_mode(drive); !aio.empty())
+        opts.set("aio", aio);
     if (drive.readonly || cd)
         opts.on("readonly", true);
     ctx.args.add("-drive", opts);
@@ -125,6 +148,10 @@ void add_scsi_group(CommandContext& ctx, StorageState& state, const config::Stor
                         "split the drives over two controllers");
     Opts controller(kind.driver);
     controller.set("id", id);
+    if (group.iothread)
+        controller.set("iothread", add_iothread(ctx, state));
+    if (group.queues)
+        controller.set("num_queues", group.queues);
     ctx.add_pci_device(controller, controller_slot(ctx, state));
     for (size_t i = 0; i < group.drives.size(); ++i) {
         const auto& drive = group.drives[i];
@@ -179,6 +206,10 @@ void add_standalone_drive(CommandContext& ctx, StorageState& state, const config
         const std::string backend = add_backend(ctx, state, drive);
         Opts dev("virtio-blk-pci");
         common(dev, drive, backend);
+        if (drive.iothread)
+            dev.set("iothread", add_iothread(ctx, state));
+        if (drive.queues)
+            dev.set("num-queues", drive.queues);
         ctx.add_pci_device(dev, ctx.pci.slot_for(PciKind::Disk, state.own_slot_drives++));
         return;
     }

@@ -157,7 +157,7 @@ TEST_CASE("controller group rules")
           std::vector<std::string>{
               "vm.yaml:1:12: error: storage[0].drives: a controller group needs its drives "
               "(such as drives: [ { file: /dev/vg0/vm-disk } ])",
-              "vm.yaml:1:32: error: storage[0].file: unknown key (expected one of: controller, drives)"});
+              "vm.yaml:1:32: error: storage[0].file: unknown key (expected one of: controller, iothread, queues, drives)"});
     // the drives of a group with a bad controller are still checked
     const auto d = problems("storage: [ { controller: scsi, drives: [ { file: a.img } ] } ]");
     REQUIRE(d.size() == 2);

@@ -92,10 +92,48 @@ TEST_CASE("drive options reach -drive, guest options the device")
     REQUIRE_FALSE(b.diags.has_errors());
     CHECK(test::has(b.argv(), "-drive",
                     "file=/vm/disk.qcow2,if=none,id=drive0,format=qcow2,cache=none,discard=unmap,"
-                    "detect-zeroes=unmap,readonly=on"));
+                    "detect-zeroes=unmap,aio=native,readonly=on"));
     CHECK(test::has(b.argv(), "-device", "virtio-blk-pci,drive=drive0,bootindex=0,serial=BOOT01,bus=pcie.0,addr=0x0b"));
     CHECK(test::host_paths(b).back() == "/vm/disk.qcow2");
     CHECK_FALSE(b.command.host_paths.back().writable);  // readonly: yes
+}
+
+TEST_CASE("aio follows the cache mode unless given")
+{
+    const auto aio_of = [](const std::string& cache, const std::string& aio) {
+        auto spec = test::base_spec();
+        auto d = drive("/vm/disk.raw");
+        d.cache = cache;
+        d.aio = aio;
+        spec.storage.push_back(group(std::nullopt, {d}));
+        return backends(test::build(spec).argv()).at(0).get("aio");
+    };
+    CHECK(aio_of("none", "") == "native");
+    CHECK(aio_of("directsync", "") == "native");
+    CHECK_FALSE(aio_of("", ""));
+    CHECK_FALSE(aio_of("writeback", ""));
+    CHECK(aio_of("none", "threads") == "threads");
+    CHECK(aio_of("writeback", "io_uring") == "io_uring");
+}
+
+TEST_CASE("iothreads and queues: one iothread object per virtio-blk disk or virtio-scsi controller")
+{
+    auto spec = test::base_spec();
+    auto blk = drive("/vm/a.raw");
+    blk.iothread = true;
+    blk.queues = 4;
+    spec.storage.push_back(group(std::nullopt, {blk, drive("/vm/b.raw")}));
+    auto scsi = group(config::ControllerModel::VirtioScsi, {drive("/vm/c.raw", DriveModel::ScsiHd)});
+    scsi.iothread = true;
+    scsi.queues = 2;
+    spec.storage.push_back(scsi);
+    const auto b = test::build(spec);
+    REQUIRE_FALSE(b.diags.has_errors());
+    CHECK(test::has(b.argv(), "-object", "iothread,id=iothread0"));
+    CHECK(test::has(b.argv(), "-object", "iothread,id=iothread1"));
+    CHECK(test::has(b.argv(), "-device", "virtio-blk-pci,drive=drive0,iothread=iothread0,num-queues=4,bus=pcie.0,addr=0x02"));
+    CHECK(test::has(b.argv(), "-device", "virtio-blk-pci,drive=drive1,bus=pcie.0,addr=0x03"));
+    CHECK(test::has(b.argv(), "-device", "virtio-scsi-pci,id=scsi0,iothread=iothread1,num_queues=2,bus=pcie.0,addr=0x04"));
 }
 
 TEST_CASE("SCSI controllers: one device each, drives by scsi-id")
