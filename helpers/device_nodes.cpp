@@ -10,9 +10,10 @@
 namespace ezkvm::helper {
 
 // The device nodes the VM's user gets for this run (USB ones are found by
-// runtime::grant_usb_access): /dev/kvm, the block devices its disks, UEFI
-// variables and TPM state are on, its VFIO group nodes and kvmfr device.
-std::vector<std::string> vm_device_nodes(const config::VmSpec& spec, const std::string& root)
+// runtime::grant_usb_access): /dev/kvm, /dev/vhost-net when its NICs use it,
+// the block devices its disks, UEFI variables and TPM state are on, its VFIO
+// group nodes and kvmfr device.
+std::vector<std::string> vm_device_nodes(const config::VmSpec& spec, const qemu::Command& command, const std::string& root)
 {
     std::vector<std::string> nodes;
     auto add = [&nodes](const std::string& path) {
@@ -22,6 +23,10 @@ std::vector<std::string> vm_device_nodes(const config::VmSpec& spec, const std::
     };
     if (spec.general.accel != config::Accel::Tcg)
         add("/dev/kvm");
+    // Whether a NIC uses vhost-net depends on the host too: the command knows.
+    for (const auto& used : command.host_paths)
+        if (used.path == "/dev/vhost-net")
+            add(used.path);
     for (const auto& device : planner::block_devices(spec))
         add(device);
     for (const auto& address : config::passthrough_addresses(spec)) {

@@ -17,6 +17,7 @@
 #include "base/diagnostic.hpp"
 #include "base/private_dir.hpp"
 #include "base/vm_paths.hpp"
+#include "qemu/command.hpp"
 
 namespace ezkvm::helper {
 
@@ -71,8 +72,9 @@ std::optional<Owner> vm_owner(const config::LoadedVm& vm, Scope scope, Diagnosti
 std::string real_state_dir(const std::string& state_dir);
 
 // The device nodes the VM's user gets for this run, besides USB (runtime::grant_usb_access):
-// /dev/kvm, the block devices of its disks, UEFI variables and TPM state, its VFIO group nodes, kvmfr.
-std::vector<std::string> vm_device_nodes(const config::VmSpec& spec, const std::string& root);
+// /dev/kvm, /dev/vhost-net, the block devices of its disks, UEFI variables and TPM state, its VFIO
+// group nodes, kvmfr.
+std::vector<std::string> vm_device_nodes(const config::VmSpec& spec, const qemu::Command& command, const std::string& root);
 
 // Loads the VM file of `inv.vm` the way the CLI does; problems are printed.
 std::optional<config::LoadedVm> load(const Invocation& inv, const config::Environment& env);

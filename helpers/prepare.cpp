@@ -90,7 +90,7 @@ int prepare(const Invocation& inv)
         input.root = env.root;
         input.grant_device_access = inv.scope == Scope::System;  // ACLs need root
         if (input.grant_device_access)
-            input.device_nodes = vm_device_nodes(vm->spec, env.root);
+            input.device_nodes = vm_device_nodes(vm->spec, plan->command, env.root);
         for (const auto& created : runtime::prepare(input, diags))
             say("created {} {}", created.what, created.path);
         if (!diags.has_errors())

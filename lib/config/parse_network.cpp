@@ -78,6 +78,8 @@ struct NetworkChecks {
     std::map<unsigned, std::string> boot_indexes;  // -> what has it: a drive's position or a NIC's path
 };
 
+constexpr uint64_t max_nic_queues = 64;
+
 // boot_index and the virtio-net ring sizes.
 void parse_nic_device(const MapReader& r, Nic& nic, const std::string& driver, NetworkChecks& checks)
 {
@@ -159,6 +161,17 @@ Nic parse_nic(const MapReader& r, const DeviceDefaults& devices, NetworkChecks& 
     else if (nic.type != NetType::Macvtap && r.get("parent") && type_known)
         r.error("parent", "parent is only used with type macvtap");
     parse_nic_device(r, nic, nic.driver.empty() ? devices.nic : nic.driver, checks);
+
+    // vhost-net and queue pairs are features of the kernel's tap and macvtap devices.
+    const bool tap_like = nic.type == NetType::Nat || nic.type == NetType::Bridge || nic.type == NetType::Tap ||
+                          nic.type == NetType::Macvtap;
+    if (auto vhost = r.boolean("vhost"); vhost && tap_like)
+        nic.vhost = vhost;
+    if (auto queues = r.number("queues", 1, max_nic_queues); queues && tap_like)
+        nic.queues = static_cast<unsigned>(*queues);
+    for (const char* key : {"vhost", "queues"})
+        if (r.get(key) && !tap_like && type_known)
+            r.error(key, fmt::format("{} is only used with type nat, bridge, tap or macvtap", key));
     return nic;
 }
 

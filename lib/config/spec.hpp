@@ -262,6 +262,8 @@ struct Nic {
     std::optional<unsigned> boot_index;  // boot from this NIC (shares the drives' numbering)
     unsigned rx_queue_size = 0;       // virtio-net ring sizes; 0: qemu's default
     unsigned tx_queue_size = 0;
+    std::optional<bool> vhost;        // tap/macvtap: vhost-net; unset: when the host has /dev/vhost-net
+    unsigned queues = 1;              // tap/macvtap queue pairs (multiqueue virtio-net)
 };
 
 struct VmSpec {

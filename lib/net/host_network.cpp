@@ -50,7 +50,7 @@ bool make_tap(const HostLink& link, const config::Nic& nic, const LinkUser& user
         diags.error(nic.pos, nic_path(link, "bridge"), fmt::format("{} is not a bridge", link.bridge));
         return false;
     }
-    Result<void> made = create_tap(link.name, user.uid, user.gid);
+    Result<void> made = create_tap(link.name, user.uid, user.gid, nic.queues > 1);
     if (made)
         made = join_bridge(link.name, link.bridge);
     if (made)

@@ -62,13 +62,15 @@ bool is_bridge(const std::string& name)
     return std::filesystem::is_directory("/sys/class/net/" + name + "/bridge", ec);
 }
 
-Result<void> create_tap(const std::string& name, uid_t uid, gid_t gid)
+Result<void> create_tap(const std::string& name, uid_t uid, gid_t gid, bool multi_queue)
 {
     Fd tun(::open("/dev/net/tun", O_RDWR | O_CLOEXEC));
     if (!tun)
         return failed("open /dev/net/tun for", name);
     ifreq ifr = request_for(name);
     ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+    if (multi_queue)  // qemu then opens it once per queue pair, with the same flags
+        ifr.ifr_flags |= IFF_MULTI_QUEUE;
     if (::ioctl(tun.get(), TUNSETIFF, &ifr) < 0)
         return failed("TUNSETIFF", name);
     if (::ioctl(tun.get(), TUNSETOWNER, static_cast<unsigned long>(uid)) < 0)

@@ -20,8 +20,9 @@ bool is_bridge(const std::string& name);
 
 // Errors say what went wrong: "TUNSETIFF ez1234abcdn0: Operation not permitted".
 
-// A persistent tap (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR) that `uid` may open without privileges.
-Result<void> create_tap(const std::string& name, uid_t uid, gid_t gid);
+// A persistent tap (IFF_TAP | IFF_NO_PI | IFF_VNET_HDR, and IFF_MULTI_QUEUE for a NIC with
+// several queue pairs) that `uid` may open without privileges.
+Result<void> create_tap(const std::string& name, uid_t uid, gid_t gid, bool multi_queue);
 // A tap that lives as long as the returned fd (not persistent): for handing to a
 // user's qemu, so the tap goes with qemu whatever way it ends.
 Result<Fd> open_tap(const std::string& name);

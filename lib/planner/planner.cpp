@@ -1,5 +1,8 @@
 #include "planner/planner.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 #include <fstream>
@@ -25,6 +28,17 @@ bool gl_without_render_node(const config::VmSpec& spec)
 {
     const bool gl = (spec.spice.enabled && spec.spice.gl) || spec.gpu.gl || spec.display.gl;
     return gl && spec.spice.render_node.empty();
+}
+
+// A static node (kmod's modules.devname): present from early boot, before the module
+// loads, so the generator sees it too. A system VM's user gets it by ACL at start; a
+// user VM's qemu opens it as the user, who needs the node's own permission.
+bool host_has_vhost_net(const config::Environment& env)
+{
+    const std::string node = env.real("/dev/vhost-net");
+    struct stat st;
+    return ::stat(node.c_str(), &st) == 0 && S_ISCHR(st.st_mode) &&
+           (env.scope == Scope::System || ::access(node.c_str(), R_OK | W_OK) == 0);
 }
 
 }  // namespace
@@ -95,6 +109,7 @@ std::optional<Plan> plan_vm(const config::LoadedVm& vm, const config::Environmen
     if (options.qemu_user)
         check_kvm_access(vm, env, input.accel, *options.qemu_user, options.accel, diags);
     input.host_fingerprint = hostcaps::fingerprint(options.host);
+    input.vhost_net = host_has_vhost_net(env);
     input.probe_format = [&env](const std::string& path) { return probe_image_format(env.real(path)); };
     // The plan knows keys, not where the merged file has them: place its messages.
     Diagnostics plan_diags;

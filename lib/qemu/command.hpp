@@ -36,6 +36,8 @@ struct CommandInput {
     // Also write the serial console to <runtime>/console.log: for `ezkvm run`. Not for the
     // units, whose console goes to the journal (bounded) rather than growing in /run.
     bool console_logfile = false;
+    // /dev/vhost-net exists: tap and macvtap NICs use vhost-net unless they say otherwise.
+    bool vhost_net = false;
     // Detects the image format of a file that exists (nullopt: not found or unknown).
     std::function<std::optional<config::DriveFormat>(const std::string& path)> probe_format;
 };
@@ -64,7 +66,8 @@ struct Command {
     std::vector<HostPath> host_paths;
     // NICs that reach qemu as open fds, -netdev tap,fd=first_handed_fd + k in NIC order
     // (a VM has one kind or the other: macvtaps are for system VMs only):
-    // the macvtaps of macvtap NICs, whose /dev/tapN whoever starts qemu opens, and
+    // the macvtaps of macvtap NICs, whose /dev/tapN whoever starts qemu opens, each once per
+    // queue pair (every open of a macvtap's device is one more queue), and
     std::vector<std::string> macvtaps;
     // a user VM's bridge and nat NICs, whose taps root's bridge tap service hands over.
     std::vector<BridgeTap> bridge_taps;

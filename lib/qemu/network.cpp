@@ -1,4 +1,5 @@
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "qemu/identity.hpp"
 #include "qemu/sections.hpp"
@@ -6,18 +7,50 @@
 namespace ezkvm::qemu {
 namespace {
 
-Opts tap(const std::string& id, const std::string& ifname)
+constexpr const char* vhost_net_device = "/dev/vhost-net";
+
+Opts tap(const std::string& id, const std::string& ifname, unsigned queues)
 {
     // The interface exists before qemu starts (made by ezkvm's network helper or the
     // admin); qemu must not run scripts, which the sandbox forbids anyway.
-    return std::move(Opts("tap").set("id", id).set("ifname", ifname).set("script", "no").set("downscript", "no"));
+    Opts opts("tap");
+    opts.set("id", id).set("ifname", ifname).set("script", "no").set("downscript", "no");
+    if (queues > 1)
+        opts.set("queues", queues);
+    return opts;
 }
 
-// A tap qemu gets as an open fd, the next after those of the NICs before it.
-Opts handed_tap(const CommandContext& ctx, const std::string& id)
+bool tap_like(config::NetType type)
 {
-    const auto fd = first_handed_fd + static_cast<int>(ctx.macvtaps.size() + ctx.bridge_taps.size()) - 1;
-    return std::move(Opts("tap").set("id", id).set("fd", std::to_string(fd)));
+    return type == config::NetType::Nat || type == config::NetType::Bridge || type == config::NetType::Tap ||
+           type == config::NetType::Macvtap;
+}
+
+// vhost-net moves the virtqueues' packet work from qemu's main loop into the kernel.
+bool uses_vhost(const CommandContext& ctx, const config::Nic& nic)
+{
+    return tap_like(nic.type) && nic.vhost.value_or(ctx.input.vhost_net);
+}
+
+// How many tap fds qemu gets handed so far (macvtap queues and a user VM's bridge taps).
+size_t handed_count(const CommandContext& ctx)
+{
+    return ctx.macvtaps.size() + ctx.bridge_taps.size();
+}
+
+// A tap qemu gets as `count` open fds, numbered first_handed_fd + `first` on.
+Opts handed_tap(const std::string& id, size_t first, unsigned count)
+{
+    std::vector<std::string> fds;
+    for (unsigned q = 0; q < count; ++q)
+        fds.push_back(std::to_string(first_handed_fd + static_cast<int>(first + q)));
+    Opts opts("tap");
+    opts.set("id", id);
+    if (fds.size() == 1)
+        opts.set("fd", fds[0]);
+    else
+        opts.set("fds", fmt::format("{}", fmt::join(fds, ":")));
+    return opts;
 }
 
 // The -netdev for NIC `index`; nullopt when the type cannot be set up.
@@ -35,11 +68,17 @@ std::optional<Opts> netdev(CommandContext& ctx, const config::Nic& nic, unsigned
     case config::NetType::Bridge:
     case config::NetType::Nat:
         if (ctx.input.scope == Scope::User) {
+            // Root's bridge tap service hands over one tap fd, a single queue.
+            if (nic.queues > 1)
+                ctx.diags.error(nic.pos, fmt::format("network[{}].queues", index),
+                                "a user VM's bridge or nat NIC has one queue pair: root's tap service hands one fd",
+                                "remove queues, or run it as a system VM");
+            const size_t first = handed_count(ctx);
             ctx.bridge_taps.push_back({index, nic.bridge});
-            return handed_tap(ctx, id);
+            return handed_tap(id, first, 1);
         }
-        return tap(id, tap_name(ctx.spec.general.name, index));
-    case config::NetType::Tap: return tap(id, nic.ifname);
+        return tap(id, tap_name(ctx.spec.general.name, index), nic.queues);
+    case config::NetType::Tap: return tap(id, nic.ifname, nic.queues);
     case config::NetType::Passt:
         // passt runs as its own unit and listens on this socket; its port forwards are its options.
         return std::move(Opts("stream")
@@ -48,9 +87,12 @@ std::optional<Opts> netdev(CommandContext& ctx, const config::Nic& nic, unsigned
                              .set("addr.type", "unix")
                              .set("addr.path", fmt::format("{}/passt-{}.sock", ctx.input.paths.runtime_dir, index)));
     case config::NetType::Macvtap: {
-        // ezkvm's network helper makes the macvtap; qemu gets its device as an open fd.
-        ctx.macvtaps.push_back(macvtap_name(ctx.spec.general.name, index));
-        return handed_tap(ctx, id);
+        // ezkvm's network helper makes the macvtap; qemu gets its device as open fds,
+        // one per queue pair (each open of a macvtap's /dev/tapN is one more queue).
+        const size_t first = handed_count(ctx);
+        for (unsigned q = 0; q < nic.queues; ++q)
+            ctx.macvtaps.push_back(macvtap_name(ctx.spec.general.name, index));
+        return handed_tap(id, first, nic.queues);
     }
     case config::NetType::None: break;
     }
@@ -68,8 +110,13 @@ void add_network(CommandContext& ctx)
         auto backend = netdev(ctx, nic, index);
         if (!backend)
             continue;
+        if (uses_vhost(ctx, nic)) {
+            backend->on("vhost", true);
+            ctx.uses(vhost_net_device);
+        }
         ctx.args.add("-netdev", *backend);
-        Opts device(nic.driver.empty() ? ctx.spec.devices.nic : nic.driver);
+        const std::string driver = nic.driver.empty() ? ctx.spec.devices.nic : nic.driver;
+        Opts device(driver);
         device.set("netdev", fmt::format("net{}", index))
             .set("mac", nic.mac.empty() ? derived_mac(ctx.spec.general.name, index) : nic.mac);
         if (nic.boot_index)
@@ -78,6 +125,13 @@ void add_network(CommandContext& ctx)
             device.set("rx_queue_size", nic.rx_queue_size);
         if (nic.tx_queue_size != 0)
             device.set("tx_queue_size", nic.tx_queue_size);
+        if (nic.queues > 1) {
+            if (driver != "virtio-net-pci")
+                ctx.diags.error(nic.pos, fmt::format("network[{}].queues", index),
+                                fmt::format("queues needs a virtio-net NIC, not {}", driver), "set driver: virtio");
+            // One MSI-X vector per queue of each direction, plus config and control.
+            device.on("mq", true).set("vectors", 2 * nic.queues + 2);
+        }
         ctx.add_pci_device(device, ctx.pci.slot_for(PciKind::Nic, index));
     }
 }

@@ -238,7 +238,7 @@ void add_standalone_drive(CommandContext& ctx, StorageState& state, const config
 
 void add_storage(CommandContext& ctx)
 {
-    StorageState state{0, 0, 0, 0, ChipsetIde(ctx.q35())};
+    StorageState state{0, 0, 0, 0, 0, ChipsetIde(ctx.q35())};
     for (const auto& group : ctx.spec.storage) {
         if (!group.controller) {
             for (const auto& drive : group.drives)

@@ -23,7 +23,7 @@ struct PrepareInput {
     std::string swtpm_setup = "swtpm_setup";
     std::string root;                   // EZKVM_ROOT: prefixes /sys, /dev (tests)
     bool grant_device_access = false;   // ACLs on host.usb nodes and device_nodes (root, system VMs)
-    std::vector<std::string> device_nodes;  // besides USB: /dev/kvm, block devices, VFIO groups, kvmfr
+    std::vector<std::string> device_nodes;  // besides USB: /dev/kvm, vhost-net, block devices, VFIO groups, kvmfr
 };
 
 struct Created {

@@ -131,9 +131,9 @@ TEST_CASE("iothreads and queues: one iothread object per virtio-blk disk or virt
     REQUIRE_FALSE(b.diags.has_errors());
     CHECK(test::has(b.argv(), "-object", "iothread,id=iothread0"));
     CHECK(test::has(b.argv(), "-object", "iothread,id=iothread1"));
-    CHECK(test::has(b.argv(), "-device", "virtio-blk-pci,drive=drive0,iothread=iothread0,num-queues=4,bus=pcie.0,addr=0x02"));
-    CHECK(test::has(b.argv(), "-device", "virtio-blk-pci,drive=drive1,bus=pcie.0,addr=0x03"));
-    CHECK(test::has(b.argv(), "-device", "virtio-scsi-pci,id=scsi0,iothread=iothread1,num_queues=2,bus=pcie.0,addr=0x04"));
+    CHECK(test::has(b.argv(), "-device", "virtio-blk-pci,drive=drive0,iothread=iothread0,num-queues=4,bus=pcie.0,addr=0x0b"));
+    CHECK(test::has(b.argv(), "-device", "virtio-blk-pci,drive=drive1,bus=pcie.0,addr=0x0c"));
+    CHECK(test::has(b.argv(), "-device", "virtio-scsi-pci,id=scsi0,iothread=iothread1,num_queues=2,bus=pcie.0,addr=0x07"));
 }
 
 TEST_CASE("SCSI controllers: one device each, drives by scsi-id")
