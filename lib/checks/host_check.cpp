@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <vector>
 
 #include <fmt/format.h>
@@ -65,6 +66,7 @@ public:
         host_interfaces();
         if (env_.scope == Scope::User)
             user_bridges();
+        hugepages();
     }
 
 private:
@@ -238,6 +240,39 @@ private:
         groups.resize(static_cast<size_t>(std::max(::getgroups(static_cast<int>(groups.size()), groups.data()), 0)));
         return ::getegid() == ezkvm->gr_gid ||
                std::find(groups.begin(), groups.end(), ezkvm->gr_gid) != groups.end();
+    }
+
+    // Preallocated hugetlb memory must be free when qemu starts (sysfs, per page size).
+    void hugepages()
+    {
+        const auto& mem = vm_.spec.system.memory;
+        if (!mem.hugepage_mib)
+            return;
+        const std::string dir =
+            fmt::format("/sys/kernel/mm/hugepages/hugepages-{}kB", static_cast<uint64_t>(mem.hugepage_mib) * 1024);
+        const uint64_t needed = mem.mib / mem.hugepage_mib;
+        const auto read_count = [&](const char* name) -> std::optional<uint64_t> {
+            std::ifstream in(env_.real(dir + "/" + name));
+            uint64_t n = 0;
+            if (in >> n)
+                return n;
+            return std::nullopt;
+        };
+        const auto free = read_count("free_hugepages");
+        const auto total = read_count("nr_hugepages");
+        const char* size = mem.hugepage_mib == 2 ? "2M" : "1G";
+        if (!free || !total) {
+            problem("system.memory.hugepages", fmt::format("this host has no {} hugepages ({} is missing)", size, dir),
+                    mem.hugepage_mib == 1024 ? "1G pages need a CPU with pdpe1gb and usually hugepagesz=1G on the "
+                                               "kernel command line"
+                                             : "");
+            return;
+        }
+        if (*free >= needed)
+            return;
+        problem("system.memory.hugepages",
+                fmt::format("the VM needs {} free {} hugepages, the host has {}", needed, size, *free),
+                fmt::format("reserve them: echo {} > {}/nr_hugepages", *total + (needed - *free), dir));
     }
 
     void desktop_display()

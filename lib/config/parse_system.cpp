@@ -119,6 +119,20 @@ Memory parse_memory(const MapReader& sys)
     if (mem.free_page_reporting && !mem.balloon)
         r.error("free_page_reporting", "free page reporting is done by the balloon device",
                 "remove free_page_reporting or set balloon: yes");
+    if (auto text = r.str("hugepages")) {
+        if (auto b = parse_bool(*text))
+            mem.hugepage_mib = *b ? 2 : 0;
+        else if (*text == "2M")
+            mem.hugepage_mib = 2;
+        else if (*text == "1G")
+            mem.hugepage_mib = 1024;
+        else
+            r.error("hugepages", fmt::format("'{}' is not a valid choice", *text), "one of: yes, no, 2M, 1G");
+    }
+    if (mem.hugepage_mib && mem.mib % mem.hugepage_mib != 0)
+        r.error("hugepages", fmt::format("{} MiB of memory is not a whole number of {} pages", mem.mib,
+                                         mem.hugepage_mib == 2 ? "2M" : "1G"));
+    assign(mem.shared, r.boolean("shared"));
     return mem;
 }
 

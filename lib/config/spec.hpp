@@ -56,6 +56,8 @@ struct Memory {
     uint64_t mib = 1024;
     bool balloon = true;
     bool free_page_reporting = false; // the balloon reports freed guest pages to the host
+    unsigned hugepage_mib = 0;        // 0: normal pages; 2 or 1024 (hugetlb, preallocated)
+    bool shared = false;              // shareable RAM (virtiofs, vhost-user)
 };
 
 struct Tpm {

@@ -21,6 +21,8 @@ void add_machine(CommandContext& ctx)
         machine.on("smm", true);
     if (!ctx.spec.system.hpet)
         machine.on("hpet", false);
+    if (has_memory_backend(ctx))
+        machine.set("memory-backend", memory_backend_id);
     ctx.args.add("-machine", machine);
 
     for (const auto& accel : accelerators(ctx))

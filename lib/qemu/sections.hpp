@@ -44,6 +44,10 @@ std::vector<std::string> hyperv_left_out(const CommandContext& ctx);
 // True when the machine needs System Management Mode: secure boot, or firmware that requires it.
 bool needs_smm(const CommandContext& ctx);
 
+// RAM from an explicit backend (hugepages, shared memory): -machine names it.
+constexpr const char* memory_backend_id = "ram";
+bool has_memory_backend(const CommandContext& ctx);
+
 void add_identity(CommandContext& ctx);    // -name, -uuid, -nodefaults
 void add_machine(CommandContext& ctx);     // -machine, -accel, -action, -sandbox
 void add_control(CommandContext& ctx);     // QMP and monitor sockets

@@ -10,7 +10,7 @@ require exit status 0. What was swapped is printed per case.
 
 Always replaced: -accel kvm (forced tcg), -display (forced none), -S added.
 Replaced when present: -cpu host and the KVM-only Hyper-V flags, vfio-pci
-(a pci-testdev at the same bus/addr), GL (virtio-vga-gl, spice gl=on,
+(a pci-testdev at the same bus/addr), hugetlb memory (a plain memfd), GL (virtio-vga-gl, spice gl=on,
 egl-headless), tap netdevs (user), the pa audio backend (none: no PulseAudio
 server), TCP ports (free ones), SPICE's x509-dir (a self-signed CA and server
 certificate made with openssl). A real swtpm serves the TPM socket.
@@ -307,6 +307,9 @@ class Case:
         if items[0] == "memory-backend-file":
             self.note(f"{get_prop(items, 'mem-path')} -> a temporary file")
             return set_prop(items, "mem-path", str(self.stand_in(get_prop(items, "mem-path"))))
+        if items[0] == "memory-backend-memfd" and get_prop(items, "hugetlb") == "on":
+            self.note("hugetlb memfd -> plain memfd (no hugepages reserved here)")
+            return drop_props(items, "hugetlb", "hugetlbsize", "prealloc")
         return items
 
     def audiodev(self, items):
