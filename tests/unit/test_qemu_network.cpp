@@ -21,9 +21,10 @@ config::Nic nic(NetType type)
     return n;
 }
 
-test::Built build_with_vhost_net(const config::VmSpec& spec, bool vhost_net)
+test::Built build_with_vhost_net(const config::VmSpec& spec, bool vhost_net, Scope scope = Scope::System)
 {
     CommandInput input;
+    input.scope = scope;
     input.spec = &spec;
     input.paths = VmPaths{"/run/ezkvm/vm", "/var/lib/ezkvm/vm", "/run/credentials/ezkvm@vm.service"};
     input.firmware = test::fake_ovmf();
@@ -77,4 +78,33 @@ TEST_CASE("multiqueue: tap queues, one macvtap fd per queue, vectors 2N+2")
                         [](const std::string& d) { return d.find("mq=on,vectors=8") != std::string::npos; }) == 1);
     CHECK(std::count_if(devices.begin(), devices.end(),
                         [](const std::string& d) { return d.find("mq=on,vectors=6") != std::string::npos; }) == 1);
+}
+
+TEST_CASE("a user VM's bridge and nat NICs get handed taps, numbered after each other; one queue each")
+{
+    auto spec = test::base_spec();
+    auto lan = nic(NetType::Bridge);
+    lan.bridge = "br0";
+    auto nat = nic(NetType::Nat);
+    nat.bridge = "ezkvm0";
+    spec.network = {nic(NetType::User), lan, nat};
+    const auto user = build_with_vhost_net(spec, false, Scope::User);
+    REQUIRE_FALSE(user.diags.has_errors());
+    const auto netdevs = test::values(user.argv(), "-netdev");
+    REQUIRE(netdevs.size() == 3);
+    CHECK(netdevs[1] == "tap,id=net1,fd=3");
+    CHECK(netdevs[2] == "tap,id=net2,fd=4");
+    REQUIRE(user.command.bridge_taps.size() == 2);
+    CHECK(user.command.bridge_taps[0].nic == 1);
+    CHECK(user.command.bridge_taps[0].bridge == "br0");
+    CHECK(user.command.bridge_taps[1].bridge == "ezkvm0");
+
+    const auto system = build_with_vhost_net(spec, false, Scope::System);
+    CHECK(system.command.bridge_taps.empty());
+    CHECK(test::values(system.argv(), "-netdev")[1].find("ifname=") != std::string::npos);
+
+    spec.network[1].queues = 2;
+    const auto multi = build_with_vhost_net(spec, false, Scope::User);
+    REQUIRE(multi.diags.has_errors());
+    CHECK(multi.diags.items().front().path == "network[1].queues");
 }
