@@ -65,4 +65,16 @@ bool is_device_path(const std::string& path)
     return under(normal, "/dev") && !under(normal, "/dev/shm");
 }
 
+bool is_system_directory(const std::string& dir)
+{
+    for (const char* tree : {"/etc", "/usr", "/boot", "/proc", "/sys", "/dev", "/run"})
+        if (dir == tree || dir.starts_with(std::string(tree) + "/"))
+            return true;
+    for (const char* own : {"/", "/var", "/var/lib", "/var/cache", "/var/log", "/home", "/root", "/bin", "/sbin",
+                            "/lib", "/lib32", "/lib64", "/libx32", "/tmp", "/var/tmp"})
+        if (dir == own)
+            return true;
+    return false;
+}
+
 }  // namespace ezkvm

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "base/host_path.hpp"
 #include "config/key_position.hpp"
 #include "host/kvmfr.hpp"
 #include "host/usb_device.hpp"
@@ -21,6 +22,12 @@ namespace fs = std::filesystem;
 
 namespace ezkvm::checks {
 namespace {
+
+std::string parent_directory(const std::string& path)
+{
+    const auto slash = path.rfind('/');
+    return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
+}
 
 bool is_cdrom(config::DriveModel model)
 {
@@ -104,6 +111,7 @@ private:
         for (size_t g = 0; g < vm_.spec.storage.size(); ++g) {
             const auto& group = vm_.spec.storage[g];
             for (const auto& drive : group.drives) {
+                system_directory_disk(drive);
                 if ((drive.create && !exists(drive.file)) || drive.file.empty())
                     continue;  // created on first start, or an empty CD-ROM drive
                 if (is_cdrom(drive.model))
@@ -114,6 +122,31 @@ private:
                          drive.pos);
             }
         }
+    }
+
+    // Its unit opens such a disk alone, never its directory (units::FileAccess), and
+    // the directory stays read-only in the sandbox, so ezkvm cannot create it there.
+    void system_directory_disk(const config::Drive& drive)
+    {
+        if (drive.readonly || is_cdrom(drive.model) || drive.file.empty())
+            return;
+        const std::string file = normalize_path(drive.file);
+        const std::string dir = parent_directory(file);
+        if (is_device_path(file) || !is_system_directory(dir))
+            return;
+        const char* hint = "keep VM disks in a directory of their own, such as /srv/vms or /var/lib/ezkvm/VM";
+        if (drive.create && !exists(drive.file))
+            problem("storage",
+                    fmt::format("ezkvm cannot create the disk {} in {}, a directory of the host's own files, which "
+                                "stays read-only for the VM",
+                                drive.file, dir),
+                    hint, drive.pos);
+        else
+            diags_.warning(drive.pos, "storage",
+                    fmt::format("the disk {} is in {}, a directory of the host's own files: the VM may write that "
+                                "file only, never the directory",
+                                drive.file, dir),
+                    hint);
     }
 
     void pci(const std::vector<config::PciFunction>& functions, const std::string& path)

@@ -54,7 +54,10 @@ void FileAccess::use(const std::string& path, bool writable)
     for (const auto& dir : writable_dirs_)
         if (under(normal, normalize_path(dir)))
             return;
-    add_once(read_write_dirs_, parent_of(normal));
+    // A system directory stays read-only: the file alone is granted (bind-mounted,
+    // so an image replaced by rename is seen at the next start).
+    const std::string dir = parent_of(normal);
+    add_once(read_write_paths_, is_system_directory(dir) ? normal : dir);
 }
 
 void FileAccess::use_device_class(const std::string& name)
@@ -66,9 +69,9 @@ void FileAccess::add_to(UnitFile& unit, std::string_view section) const
 {
     for (const auto& [node, mode] : devices_)
         unit.add(section, "DeviceAllow", node + " " + mode);
-    // "-": a missing directory is reported by qemu naming the file, not as a namespace failure.
-    for (const auto& dir : read_write_dirs_)
-        unit.add(section, "ReadWritePaths", escape_word("-" + dir));
+    // "-": a missing directory or file is reported by qemu naming the file, not as a namespace failure.
+    for (const auto& path : read_write_paths_)
+        unit.add(section, "ReadWritePaths", escape_word("-" + path));
     if (in_home_)
         unit.add(section, "ProtectHome", "read-only");
 }

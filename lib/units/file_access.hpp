@@ -19,7 +19,8 @@ public:
     explicit FileAccess(std::vector<std::string> writable_dirs) : writable_dirs_(std::move(writable_dirs)) {}
 
     // A file or device node the service opens; writable files get their
-    // directory writable (images are replaced, qcow2 files grow).
+    // directory writable (images are replaced, qcow2 files grow), but in a
+    // system directory (is_system_directory) only the file itself.
     void use(const std::string& path, bool writable);
 
     // A device class from /proc/devices ("char-vfio"): its nodes are not known in advance.
@@ -31,7 +32,7 @@ public:
 private:
     std::vector<std::string> writable_dirs_;
     std::vector<std::pair<std::string, std::string>> devices_;  // escaped node or class, "r" / "rw"
-    std::vector<std::string> read_write_dirs_;
+    std::vector<std::string> read_write_paths_;  // directories, or files in system directories
     bool in_home_ = false;
 };
 
