@@ -14,8 +14,13 @@ namespace {
 vfio::Claims load_claims(const config::Environment& env)
 {
     std::vector<vfio::VmDevices> vms;
-    for (const auto& vm : valid_system_vms(env))
-        vms.push_back({vm.name, config::passthrough_addresses(vm.spec)});
+    for (const auto& vm : valid_system_vms(env)) {
+        std::vector<std::string> forced;
+        for (const auto& f : config::passthrough_functions(vm.spec))
+            if (f.function->force)
+                forced.push_back(f.function->host_id);
+        vms.push_back({vm.name, config::passthrough_addresses(vm.spec), std::move(forced)});
+    }
     return vfio::Claims(std::move(vms));
 }
 

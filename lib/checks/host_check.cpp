@@ -17,6 +17,7 @@
 #include "net/bridge_acl.hpp"
 #include "net/bridge_tap.hpp"
 #include "vfio/device.hpp"
+#include "vfio/host_critical.hpp"
 
 namespace fs = std::filesystem;
 
@@ -165,7 +166,26 @@ private:
                         f.pos);
                 iommu_reported = true;
             }
+            if (device)
+                host_critical(*device, f, path, host);
         }
+    }
+
+    // A device the host itself uses: refused at start unless the function says force: yes.
+    void host_critical(const vfio::PciDevice& device, const config::PciFunction& f, const std::string& path,
+                       const vfio::Host& host)
+    {
+        const auto uses = vfio::host_critical_uses(host, device);
+        if (uses.empty())
+            return;
+        const std::string why = fmt::format("{}", fmt::join(uses, "; "));
+        if (f.force)
+            diags_.warning(f.pos, path, fmt::format("{} is the host's own ({}): force: yes passes it through anyway",
+                                                   f.host_id, why));
+        else
+            problem(path, fmt::format("{} is the host's own: {}; passing it through takes it from under the host",
+                                      f.host_id, why),
+                    "pass another device, or set force: yes on it if the host can really do without it", f.pos);
     }
 
     void kvmfr(const config::LookingGlass& lg)

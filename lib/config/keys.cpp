@@ -37,6 +37,7 @@ const std::vector<Key> pci_function{
             {"vm_id", KeyType::String, "", "where the function appears in the guest: hex slot 0 to 1f, function 0 to 7, such as \"0.0\" and \"0.1\" for two functions of one card"},
             {"multi_function", KeyType::Bool, "no", "mark the guest slot as multi-function (set it on function 0)"},
             {"x_vga", KeyType::Bool, "no", "make the function the guest's primary VGA device (x-vga=on)"},
+            {"force", KeyType::Bool, "no", "pass it through although the host uses it: its disks are mounted, swap or held, it is the driven boot display, or it carries the default route"},
             {"romfile", KeyType::Path, "", "an option ROM image to use instead of the device's own"}};
 
 std::vector<Key> with_type(Key type, const std::vector<Key>& options)

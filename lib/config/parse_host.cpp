@@ -37,6 +37,7 @@ std::optional<PciFunction> parse_pci_function(const MapReader& r, PciSeen& seen)
     }
     assign(f.multi_function, r.boolean("multi_function"));
     assign(f.x_vga, r.boolean("x_vga"));
+    assign(f.force, r.boolean("force"));
     assign(f.romfile, r.absolute_path("romfile"));
     if (!host_id)
         return std::nullopt;

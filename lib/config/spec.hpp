@@ -134,6 +134,7 @@ struct PciFunction {
     bool vm_id_given = false;
     bool multi_function = false;
     bool x_vga = false;
+    bool force = false;               // pass it through although the host uses it (vfio/host_critical.hpp)
     std::string romfile;
 };
 

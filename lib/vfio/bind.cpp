@@ -4,6 +4,7 @@
 
 #include "vfio/device.hpp"
 #include "vfio/group_rule.hpp"
+#include "vfio/host_critical.hpp"
 #include "vfio/state.hpp"
 
 namespace ezkvm::vfio {
@@ -122,6 +123,26 @@ void roll_back(Host& host, const std::vector<std::string>& changed, Outcome& out
     }
 }
 
+// False (with out.error) when the host needs `address` (host_critical.hpp) and not
+// every VM passing it through says force: yes; with force, a warning.
+bool spared_by_host(const Host& host, const std::string& address, const Claims& claims, Outcome& out)
+{
+    const auto device = read_device(host, address);
+    const auto uses = device ? host_critical_uses(host, *device) : std::vector<std::string>{};
+    if (uses.empty())
+        return true;
+    const std::string why = fmt::format("{}", fmt::join(uses, "; "));
+    if (claims.forced(address)) {
+        out.warnings.push_back(fmt::format("{} is the host's own ({}): passed through anyway, as force: yes says",
+                                           address, why));
+        return true;
+    }
+    out.error = fmt::format("{} is the host's own: {}. Taking it would take it from under the host; to pass it "
+                            "through anyway, set force: yes on it in the VM file",
+                            address, why);
+    return false;
+}
+
 // Everything bind() checks before it changes anything; the devices to bind, in order.
 std::optional<std::vector<std::string>> plan_bind(const Host& host, const std::string& address,
                                                   const Claims& claims, Outcome& out)
@@ -140,7 +161,7 @@ std::optional<std::vector<std::string>> plan_bind(const Host& host, const std::s
                                 "passed through", address);
         return std::nullopt;
     }
-    if (device->boot_vga)
+    if (device->boot_vga && !device->driver)
         out.warnings.push_back(fmt::format(
             "{} is the host's boot display (boot_vga = 1): the host loses its console on it while the VM runs",
             address));
@@ -153,6 +174,9 @@ std::optional<std::vector<std::string>> plan_bind(const Host& host, const std::s
     }
     auto devices = decision.companions;
     devices.push_back(address);
+    for (const auto& each : devices)
+        if (!spared_by_host(host, each, claims, out))
+            return std::nullopt;
     return devices;
 }
 

@@ -9,6 +9,7 @@ namespace ezkvm::vfio {
 struct VmDevices {
     std::string vm;
     std::vector<std::string> addresses;
+    std::vector<std::string> forced = {};  // those the file marks force: yes (host-critical or not)
 };
 
 class Claims {
@@ -21,6 +22,9 @@ public:
     // Whether every VM passing `address` through also passes `other` through
     // (false when no VM names `address`).
     bool always_with(const std::string& address, const std::string& other) const;
+
+    // Whether some VM passes `address` through and every VM that does says force: yes.
+    bool forced(const std::string& address) const;
 
 private:
     std::vector<VmDevices> vms_;

@@ -303,16 +303,28 @@ TEST_CASE("a failed bind gives back what it took")
     CHECK_FALSE(host.has_state(gpu_audio));
 }
 
-TEST_CASE("the host's boot display gets a warning")
+TEST_CASE("the host's boot display: refused while a host driver drives it, a warning with force or without driver")
 {
     TempDir dir;
     FixtureKernel kernel(dir.path());
     kernel.add_driver("vfio-pci");
     kernel.add_device(gpu, vga, "1", "amdgpu", true);
-    const auto out = vfio::bind(kernel, gpu, vfio::Claims({{"win11", {gpu}}}));
+    const auto refused = vfio::bind(kernel, gpu, vfio::Claims({{"win11", {gpu}}}));
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.error->find("boot display, driven by amdgpu") != std::string::npos);
+    const auto forced = vfio::bind(kernel, gpu, vfio::Claims({{"win11", {gpu}, {gpu}}}));
+    REQUIRE(forced.ok());
+    REQUIRE(forced.warnings.size() == 1);
+    CHECK(forced.warnings[0].find("boot display") != std::string::npos);
+
+    TempDir bare_dir;
+    FixtureKernel bare(bare_dir.path());
+    bare.add_driver("vfio-pci");
+    bare.add_device(gpu, vga, "1", "", true);
+    const auto out = vfio::bind(bare, gpu, vfio::Claims({{"win11", {gpu}}}));
     REQUIRE(out.ok());
     REQUIRE(out.warnings.size() == 1);
-    CHECK(out.warnings[0].find("boot display") != std::string::npos);
+    CHECK(out.warnings[0].find("boot display (boot_vga = 1)") != std::string::npos);
 }
 
 TEST_CASE("a remembered driver that is not a driver's name is refused, nothing written")
