@@ -3,10 +3,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include <fmt/format.h>
 
+#include "base/text_file.hpp"
 #include "cli/command.hpp"
 #include "cli/host_capabilities.hpp"
 #include "cli/machine_pin.hpp"
@@ -48,16 +48,6 @@ struct PinOptions {
     std::string version;
 };
 
-std::optional<std::string> read_text(const std::string& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return std::nullopt;
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 // Through a new file renamed over the old one, with the old one's mode.
 bool write_text(const std::string& path, const std::string& text)
 {
@@ -96,7 +86,7 @@ int pin(const PinOptions& opts, const GlobalOptions& global)
                      "ezkvm pin --version X.Y VM\n";
         return exit_errors;
     }
-    const auto text = read_text(vm->source);
+    const auto text = read_text_file(vm->source);
     if (!text) {
         std::cerr << fmt::format("error: cannot read {}\n", vm->source);
         return exit_errors;

@@ -9,13 +9,13 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "base/text_file.hpp"
 #include "cli/access.hpp"
 #include "cli/print_diagnostics.hpp"
 #include "cli/vm_target.hpp"
@@ -50,16 +50,6 @@ bool on_path(const std::string& program)
         if (!dir.empty() && ::access((dir + "/" + program).c_str(), X_OK) == 0)
             return true;
     return false;
-}
-
-std::optional<std::string> read_password(const std::string& path)
-{
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        return std::nullopt;
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 // Waits until qemu has left its start-up pause (wait-ready lets the guest run
@@ -148,7 +138,7 @@ int view(const ViewOptions& opts, const GlobalOptions& global)
     runtime::ViewerInput input{vm->name, &loaded->spec, vm->paths, std::nullopt};
     const std::string password_path = runtime::viewer_password_path(loaded->spec, vm->paths);
     if (!password_path.empty() && !opts.print) {
-        input.password = read_password(password_path);
+        input.password = read_text_file(password_path);
         if (!input.password)
             std::cerr << fmt::format("ezkvm: cannot read the display's password from {}: {}; the viewer will ask "
                                      "for it\n",

@@ -28,24 +28,21 @@ std::vector<std::string> Claims::vms_naming(const std::string& address) const
 
 bool Claims::always_with(const std::string& address, const std::string& other) const
 {
-    bool any = false;
-    for (const auto& vm : vms_) {
-        if (!names(vm, address))
-            continue;
-        if (!names(vm, other))
-            return false;
-        any = true;
-    }
-    return any;
+    return every_vm_naming(address, [&](const VmDevices& vm) { return names(vm, other); });
 }
 
 bool Claims::forced(const std::string& address) const
+{
+    return every_vm_naming(address, [&](const VmDevices& vm) { return forces(vm, address); });
+}
+
+bool Claims::every_vm_naming(const std::string& address, const std::function<bool(const VmDevices&)>& holds) const
 {
     bool any = false;
     for (const auto& vm : vms_) {
         if (!names(vm, address))
             continue;
-        if (!forces(vm, address))
+        if (!holds(vm))
             return false;
         any = true;
     }

@@ -1,6 +1,7 @@
 #pragma once
 // Which VMs pass which host PCI devices through (config::passthrough_addresses
 // of each VM file): what the IOMMU group rule needs to know about "the same VM".
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,9 @@ public:
     bool forced(const std::string& address) const;
 
 private:
+    // Whether some VM names `address` and `holds` is true of every VM that does.
+    bool every_vm_naming(const std::string& address, const std::function<bool(const VmDevices&)>& holds) const;
+
     std::vector<VmDevices> vms_;
 };
 
