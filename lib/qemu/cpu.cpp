@@ -41,6 +41,9 @@ void add_cpu(CommandContext& ctx)
         for (const auto& name : hostcaps::vm_enlightenments())
             if (!contains(left_out, name))
                 opts.raw(hostcaps::find_enlightenment(name)->setting);
+        // KVM's own paravirtual features, as Proxmox gives Windows guests: TCG has neither.
+        if (accelerators(ctx).front() == "kvm")
+            opts.raw("+kvm_pv_unhalt").raw("+kvm_pv_eoi");
     }
     ctx.args.add("-cpu", opts);
 

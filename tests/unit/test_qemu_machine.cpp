@@ -42,7 +42,7 @@ TEST_CASE("cpu model follows the accelerator unless given")
     CHECK(test::has(b.argv(), "-smp", "16,sockets=2,cores=4,threads=2"));
 }
 
-TEST_CASE("Hyper-V enlightenments: all with KVM, the TCG-capable ones under tcg")
+TEST_CASE("Hyper-V enlightenments: the full set and KVM's PV features with KVM, the TCG-capable ones under tcg")
 {
     auto spec = test::base_spec();
     spec.system.hyperv = true;
@@ -50,13 +50,15 @@ TEST_CASE("Hyper-V enlightenments: all with KVM, the TCG-capable ones under tcg"
     auto b = test::build(spec);
     CHECK(test::has(b.argv(), "-cpu",
                     "host,hv_relaxed,hv_vapic,hv_spinlocks=0x1fff,hv_vpindex,hv_runtime,hv_synic,hv_stimer,hv_reset,"
-                    "hv_frequencies,hv_time"));
+                    "hv_frequencies,hv_time,hv_reenlightenment,hv_tlbflush,hv_ipi,hv_stimer_direct,hv_vendor_id=ezkvm,"
+                    "+kvm_pv_unhalt,+kvm_pv_eoi"));
     CHECK(b.diags.empty());
 
     spec.general.accel = config::Accel::Tcg;
     b = test::build(spec);
     CHECK(test::has(b.argv(), "-cpu",
-                    "max,hv_relaxed,hv_vapic,hv_spinlocks=0x1fff,hv_runtime,hv_reset,hv_frequencies,hv_time"));
+                    "max,hv_relaxed,hv_vapic,hv_spinlocks=0x1fff,hv_runtime,hv_reset,hv_frequencies,hv_time,"
+                    "hv_reenlightenment,hv_vendor_id=ezkvm"));
 }
 
 TEST_CASE("the host's accelerator choice: accelerators, quirk workarounds, refused enlightenments")
@@ -68,13 +70,14 @@ TEST_CASE("the host's accelerator choice: accelerators, quirk workarounds, refus
     CHECK(test::values(b.argv(), "-accel") == std::vector<std::string>{"kvm", "tcg"});
     CHECK(test::has(b.argv(), "-cpu",
                     "max,-arch-capabilities,hv_relaxed,hv_spinlocks=0x1fff,hv_vpindex,hv_runtime,hv_synic,hv_reset,"
-                    "hv_frequencies"));
+                    "hv_frequencies,hv_reenlightenment,hv_tlbflush,hv_ipi,hv_vendor_id=ezkvm,+kvm_pv_unhalt,+kvm_pv_eoi"));
 
     choice = {{"tcg"}, {}, {}};  // accel auto, falling back to TCG: no KVM-only enlightenments
     b = test::build(spec, test::fake_ovmf(), {}, choice);
     CHECK(test::values(b.argv(), "-accel") == std::vector<std::string>{"tcg"});
     CHECK(test::has(b.argv(), "-cpu",
-                    "max,hv_relaxed,hv_vapic,hv_spinlocks=0x1fff,hv_runtime,hv_reset,hv_frequencies,hv_time"));
+                    "max,hv_relaxed,hv_vapic,hv_spinlocks=0x1fff,hv_runtime,hv_reset,hv_frequencies,hv_time,"
+                    "hv_reenlightenment,hv_vendor_id=ezkvm"));
 }
 
 TEST_CASE("memory and clock")
