@@ -1,9 +1,5 @@
 #include "checks/host_check.hpp"
 
-#include <grp.h>
-#include <unistd.h>
-
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <vector>
@@ -11,11 +7,10 @@
 #include <fmt/format.h>
 
 #include "base/host_path.hpp"
+#include "checks/user_bridges.hpp"
 #include "config/key_position.hpp"
 #include "host/kvmfr.hpp"
 #include "host/usb_device.hpp"
-#include "net/bridge_acl.hpp"
-#include "net/bridge_tap.hpp"
 #include "vfio/device.hpp"
 #include "vfio/host_critical.hpp"
 
@@ -251,48 +246,14 @@ private:
         }
     }
 
-    // A user VM's bridge and nat NICs get their taps from root's bridge tap service,
-    // which gives them to members of group ezkvm on bridges /etc/qemu/bridge.conf allows.
     void user_bridges()
     {
-        const auto& nics = vm_.spec.network;
-        for (size_t i = 0; i < nics.size(); ++i) {
-            const auto& nic = nics[i];
-            const auto key = [i](const char* name) { return fmt::format("network[{}].{}", i, name); };
-            if (nic.type == config::NetType::Macvtap) {
-                diags_.error(nic.pos, key("type"), "a user VM cannot have macvtap NICs: only root can create them",
-                             "use type bridge, user or passt, or run it as a system VM (/etc/ezkvm)");
-                continue;
-            }
-            if (nic.type != config::NetType::Bridge && nic.type != config::NetType::Nat)
-                continue;
-            const auto allowed = net::bridge_allowed(env_.root, net::bridge_acl_file, nic.bridge);
-            if (!allowed)
-                problem(key("bridge"), allowed.error().message, "an admin fixes /etc/qemu/bridge.conf", nic.pos);
-            else if (!*allowed)
-                problem(key("bridge"),
-                        fmt::format("/etc/qemu/bridge.conf does not allow users' VMs on {}", nic.bridge),
-                        fmt::format("an admin adds the line 'allow {}' to it", nic.bridge), nic.pos);
-            if (!in_operator_group())
-                problem(key("type"), "only members of group ezkvm may put their VMs on a host bridge",
-                        "an admin adds you with 'usermod -aG ezkvm USER'; it counts from your next login", nic.pos);
-            else if (!exists(net::bridge_tap_socket))
-                problem(key("type"), "root's ezkvm-bridge-tap.socket, which makes the tap, is not listening",
-                        "an admin runs 'systemctl enable --now ezkvm-bridge-tap.socket'", nic.pos);
+        for (auto& finding : user_bridge_findings(vm_.spec, env_)) {
+            if (finding.always_error)
+                diags_.error(finding.pos, finding.path, std::move(finding.message), std::move(finding.hint));
+            else
+                problem(finding.path, std::move(finding.message), std::move(finding.hint), finding.pos);
         }
-    }
-
-    static bool in_operator_group()
-    {
-        if (::geteuid() == 0)
-            return true;
-        const group* ezkvm = ::getgrnam("ezkvm");
-        if (!ezkvm)
-            return false;
-        std::vector<gid_t> groups(static_cast<size_t>(std::max(::getgroups(0, nullptr), 0)));
-        groups.resize(static_cast<size_t>(std::max(::getgroups(static_cast<int>(groups.size()), groups.data()), 0)));
-        return ::getegid() == ezkvm->gr_gid ||
-               std::find(groups.begin(), groups.end(), ezkvm->gr_gid) != groups.end();
     }
 
     // Preallocated hugetlb memory must be free when qemu starts (sysfs, per page size).

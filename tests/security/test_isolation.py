@@ -153,7 +153,8 @@ def check_identities(checks, box):
 
 
 def granted_nodes(box, vm):
-    text = box.run(["cat", f"/run/ezkvm/{vm}/usb-access.json"], check=False).stdout
+    # Root's record of the nodes prepare granted the VM's user (runtime/usb_access.hpp).
+    text = box.run(["cat", f"/run/ezkvm/_host/usb/{vm}.json"], check=False).stdout
     try:
         return json.loads(text)["nodes"]
     except (ValueError, KeyError):
