@@ -3,6 +3,8 @@
 // FILE) while they are loaded. Listing never fails because systemd cannot be
 // reached: the state is then "unknown".
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -15,6 +17,7 @@
 #include "units/transient.hpp"
 #include "units/vm_units.hpp"
 #include "base/json_text.hpp"
+#include "base/vm_paths.hpp"
 
 namespace ezkvm::cli {
 namespace {
@@ -85,7 +88,7 @@ std::string transient_file(bus::Connection& bus, const std::string& unit)
 // Rows for the transient VMs that no installed VM file of the same name stands for.
 void add_transient_rows(std::vector<Row>& rows, bus::Connection& bus, const config::Environment& env)
 {
-    const auto listed = bus::list_units(bus, units::transient_unit_name("*"));
+    const auto listed = bus::list_units(bus, {units::transient_unit_name("*")});
     if (!listed)
         return;
     for (const auto& unit : *listed) {
@@ -108,20 +111,58 @@ const bus::ListedUnit* find_listed(const std::vector<bus::ListedUnit>& listed, c
     return it == listed.end() ? nullptr : &*it;
 }
 
-// Every row's state in one call. With --user, a VM started from a file runs as
-// ezkvm-transient@<vm>.service: that one when it is loaded and the installed one is not.
-void add_states(std::vector<Row>& rows, bus::Connection& bus)
+// Whether systemd can only say "inactive" of a unit it has not loaded: the
+// generator made its drop-in, and no file of the admin's replaces or masks the
+// unit or its template. Asking it anyway would load (and unload) the unit.
+bool plainly_inactive(const std::string& unit, Scope scope, const config::Environment& env)
+{
+    const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+    if (scope == Scope::User && !runtime)
+        return false;
+    const std::string generated = scope == Scope::System ? "/run/systemd/generator" : std::string(runtime) + "/systemd/generator";
+    std::error_code ec;
+    if (!std::filesystem::exists(env.real(generated + "/" + unit + ".d/50-ezkvm.conf"), ec))
+        return false;
+    const std::vector<std::string> admin_dirs =
+        scope == Scope::System
+            ? std::vector<std::string>{"/etc/systemd/system", "/run/systemd/system"}
+            : std::vector<std::string>{xdg_config_home() + "/systemd/user", std::string(runtime) + "/systemd/user",
+                                       "/etc/systemd/user"};
+    const std::string template_unit = unit.substr(0, unit.find('@') + 1) + unit.substr(unit.rfind('.'));
+    for (const auto& dir : admin_dirs)
+        for (const auto& name : {unit, template_unit})
+            if (std::filesystem::symlink_status(env.real(dir + "/" + name), ec).type() != std::filesystem::file_type::not_found)
+                return false;
+    return true;
+}
+
+// Every row's state: the loaded units in one call that loads nothing; the others
+// are inactive, except where plainly_inactive cannot tell (no drop-in yet, a
+// mask), which one more call asks systemd about. With --user, a VM started from
+// a file runs as ezkvm-transient@<vm>.service: that one when it is loaded and
+// the installed one is not.
+void add_states(std::vector<Row>& rows, bus::Connection& bus, const config::Environment& env)
 {
     const bool user = bus.scope() == Scope::User;
-    std::vector<std::string> names;
-    for (const auto& row : rows) {
-        names.push_back(row.unit);
-        if (user)
-            names.push_back(units::transient_unit_name(row.name));
-    }
-    const auto listed = bus::list_units_by_names(bus, names);
+    std::vector<std::string> patterns{units::vm_unit_name("*")};
+    if (user)
+        patterns.push_back(units::transient_unit_name("*"));
+    auto listed = bus::list_units(bus, patterns);
     if (!listed)
         return;  // "unknown"
+    std::vector<std::string> ask;
+    for (const auto& row : rows)
+        if (!find_listed(*listed, row.unit) && !plainly_inactive(row.unit, bus.scope(), env))
+            ask.push_back(row.unit);
+    if (!ask.empty()) {
+        const auto more = bus::list_units_by_names(bus, ask);
+        if (!more)
+            return;
+        listed->insert(listed->end(), more->begin(), more->end());
+    }
+    for (auto& row : rows)
+        if (!find_listed(*listed, row.unit))
+            listed->push_back({row.unit, "loaded", "inactive", "dead"});
     for (auto& row : rows) {
         const auto* unit = find_listed(*listed, row.unit);
         if (user && !(unit && unit->loaded()))
@@ -199,7 +240,7 @@ Action setup_list(CLI::App& app, const GlobalOptions& global)
             rows.push_back(row_of(file.name, env.real(file.path), file.path, env));
         auto bus = bus::Connection::open(global.scope());
         if (bus) {
-            add_states(rows, bus.value());
+            add_states(rows, bus.value(), env);
             if (global.scope() == Scope::User)
                 add_transient_rows(rows, bus.value(), env);
         }

@@ -71,6 +71,16 @@ Result<std::vector<ListedUnit>> read_listed_units(sd_bus_message* reply)
     return units;
 }
 
+// An "as" argument.
+int append_strings(sd_bus_message* call, const std::vector<std::string>& strings)
+{
+    int r = sd_bus_message_open_container(call, 'a', "s");
+    for (const auto& text : strings)
+        if (r >= 0)
+            r = sd_bus_message_append(call, "s", text.c_str());
+    return r >= 0 ? sd_bus_message_close_container(call) : r;
+}
+
 }  // namespace
 
 Result<UnitState> unit_state(Connection& connection, const std::string& unit)
@@ -93,12 +103,21 @@ Result<UnitState> unit_state(Connection& connection, const std::string& unit)
     return state;
 }
 
-Result<std::vector<ListedUnit>> list_units(Connection& connection, const std::string& pattern)
+Result<std::vector<ListedUnit>> list_units(Connection& connection, const std::vector<std::string>& patterns)
 {
+    sd_bus_message* call = nullptr;
+    int r = sd_bus_message_new_method_call(connection.get(), &call, systemd_service, manager_path, manager_iface,
+                                           "ListUnitsByPatterns");
+    Message call_owner(call);
+    if (r >= 0)
+        r = sd_bus_message_append(call, "as", 0);  // any state
+    if (r >= 0)
+        r = append_strings(call, patterns);
+    if (r < 0)
+        return make_error("ListUnitsByPatterns", nullptr, r);
     CallError error;
     sd_bus_message* reply = nullptr;
-    const int r = sd_bus_call_method(connection.get(), systemd_service, manager_path, manager_iface,
-                                     "ListUnitsByPatterns", error.get(), &reply, "asas", 0, 1, pattern.c_str());
+    r = sd_bus_call(connection.get(), call, 0, error.get(), &reply);
     Message owner(reply);
     if (r < 0)
         return make_error("ListUnitsByPatterns", error.get(), r);
@@ -112,12 +131,7 @@ Result<std::vector<ListedUnit>> list_units_by_names(Connection& connection, cons
                                            "ListUnitsByNames");
     Message call_owner(call);
     if (r >= 0)
-        r = sd_bus_message_open_container(call, 'a', "s");
-    for (const auto& name : names)
-        if (r >= 0)
-            r = sd_bus_message_append(call, "s", name.c_str());
-    if (r >= 0)
-        r = sd_bus_message_close_container(call);
+        r = append_strings(call, names);
     if (r < 0)
         return make_error("ListUnitsByNames", nullptr, r);
     CallError error;

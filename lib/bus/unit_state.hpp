@@ -40,8 +40,9 @@ struct ListedUnit {
     bool loaded() const { return load_state == "loaded"; }
 };
 
-// ListUnitsByPatterns: the loaded units whose names match `pattern` ("ezkvm-transient@*.service").
-Result<std::vector<ListedUnit>> list_units(Connection& bus, const std::string& pattern);
+// ListUnitsByPatterns: the loaded units whose names match one of `patterns`
+// ("ezkvm-transient@*.service"), in one call that loads nothing.
+Result<std::vector<ListedUnit>> list_units(Connection& bus, const std::vector<std::string>& patterns);
 
 // ListUnitsByNames: the named units, loaded for the call when they are not, in one call.
 Result<std::vector<ListedUnit>> list_units_by_names(Connection& bus, const std::vector<std::string>& names);

@@ -128,6 +128,25 @@ def check_list(checks, box, user=None):
                  entry)
 
 
+def check_list_unusual_units(checks, box):
+    """ezkvm list asks systemd about units it has not loaded only where the files leave it in
+    doubt: a VM file the generator has not seen yet, a masked unit. Their states are systemd's."""
+    def state_of(vm):
+        listed = parse_json(ezkvm(box, "list", "--json").stdout) or []
+        return next((e.get("state") for e in listed if e.get("name") == vm), None)
+
+    box.write_file("/etc/ezkvm/fresh.yaml", box.run(["cat", "/etc/ezkvm/tiny.yaml"]).stdout)
+    listed = state_of("fresh")  # first: asking systemctl loads the unit
+    expected = prop(box, "ezkvm@fresh.service", "LoadState")  # no drop-in yet: the template alone
+    checks.check("ezkvm list: a VM file not yet generated shows systemd's load state, not inactive",
+                 expected not in ("", "loaded") and listed == expected, (expected, listed))
+    box.run(["rm", "/etc/ezkvm/fresh.yaml"])
+    box.systemctl("mask", "ezkvm@tiny.service")
+    checks.check("ezkvm list: a masked VM shows masked", state_of("tiny") == "masked", state_of("tiny"))
+    box.systemctl("unmask", "ezkvm@tiny.service")
+    checks.check("ezkvm list: unmasked, inactive again", state_of("tiny") == "inactive", state_of("tiny"))
+
+
 def check_list_without_bus(checks, box):
     result = box.run(["env", "DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent", "ezkvm", "list", "--json"],
                      check=False)
@@ -493,6 +512,7 @@ def run_steps(checks, box, times):
     if not run_step(checks, "setup", lambda: check_setup(checks, box)):
         return
     run_step(checks, "list", lambda: check_list(checks, box))
+    run_step(checks, "list of unusual units", lambda: check_list_unusual_units(checks, box))
     run_step(checks, "list as a non-member", lambda: check_list(checks, box, user=OUTSIDER))
     run_step(checks, "list without a bus", lambda: check_list_without_bus(checks, box))
     run_step(checks, "start FILE without --user", lambda: check_system_refuses_file(checks, box))
