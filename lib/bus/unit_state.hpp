@@ -1,8 +1,9 @@
 #pragma once
 // What systemd knows of units, read in as few calls as it allows: one unit's
-// state in one GetAll, and many units' states in one ListUnitsByNames. Every
-// call makes systemd load an inactive unit and unload it afterwards, so each
-// call saved is a unit load saved.
+// state in one GetAll, the loaded units matching patterns in one
+// ListUnitsByPatterns (which loads nothing), and named units in one
+// ListUnitsByNames. GetAll and ListUnitsByNames make systemd load an inactive
+// unit and unload it afterwards, so each such call saved is a unit load saved.
 #include <cstdint>
 #include <string>
 #include <vector>
