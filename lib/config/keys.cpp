@@ -227,7 +227,7 @@ const std::vector<KeySection>& key_table()
              {"boot_index", KeyType::Number, "", "boot from this NIC (PXE) in this place of the boot order, shared with the drives"},
              {"rx_queue_size", KeyType::Number, "", "the virtio-net receive ring size: 256, 512 or 1024; only for virtio-net-pci"},
              {"tx_queue_size", KeyType::Number, "", "the virtio-net transmit ring size: 256, 512 or 1024; only for virtio-net-pci"},
-             {"vhost", KeyType::Bool, "yes when the host has /dev/vhost-net", "vhost-net for nat, bridge, tap and macvtap: the kernel moves the packets, not qemu's main loop"},
+             {"vhost", KeyType::Bool, "yes when the host has /dev/vhost-net and KVM runs the VM", "vhost-net for nat, bridge, tap and macvtap: the kernel moves the packets, not qemu's main loop"},
              {"queues", KeyType::Number, "1", "queue pairs (multiqueue virtio-net) for nat, bridge, tap and macvtap, 1 to 64"}}},
     };
     return table;

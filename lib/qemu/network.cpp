@@ -27,9 +27,11 @@ bool tap_like(config::NetType type)
 }
 
 // vhost-net moves the virtqueues' packet work from qemu's main loop into the kernel.
+// By default only where KVM runs the VM: under TCG qemu cannot hand vhost its
+// queue notifications and falls back to its own virtio with an error line.
 bool uses_vhost(const CommandContext& ctx, const config::Nic& nic)
 {
-    return tap_like(nic.type) && nic.vhost.value_or(ctx.input.vhost_net);
+    return tap_like(nic.type) && nic.vhost.value_or(ctx.input.vhost_net && accelerators(ctx).front() == "kvm");
 }
 
 // How many tap fds qemu gets handed so far (macvtap queues and a user VM's bridge taps).

@@ -57,6 +57,15 @@ TEST_CASE("vhost-net: on for tap-based NICs where the host has it, unless the NI
     for (const auto& netdev : test::values(without.argv(), "-netdev"))
         CHECK(netdev.find("vhost") == std::string::npos);
     CHECK(test::uses(without, "/dev/vhost-net") == 0);
+
+    // Under TCG only where the NIC asks for it.
+    spec.general.accel = config::Accel::Tcg;
+    spec.network[1].vhost = true;
+    const auto tcg = build_with_vhost_net(spec, true);
+    const auto tcg_netdevs = test::values(tcg.argv(), "-netdev");
+    REQUIRE(tcg_netdevs.size() == 5);
+    CHECK(tcg_netdevs[0].find("vhost") == std::string::npos);
+    CHECK(tcg_netdevs[1].ends_with(",vhost=on"));
 }
 
 TEST_CASE("multiqueue: tap queues, one macvtap fd per queue, vectors 2N+2")
