@@ -1,37 +1,18 @@
 #include "cli/access.hpp"
 
-#include <cerrno>
-#include <grp.h>
 #include <unistd.h>
 
-#include <vector>
+#include <cerrno>
 
 #include <fmt/format.h>
 
+#include "base/groups.hpp"
+
 namespace ezkvm::cli {
-namespace {
-
-bool in_group(const char* name)
-{
-    const group* g = ::getgrnam(name);
-    if (!g)
-        return false;
-    if (::getegid() == g->gr_gid)
-        return true;
-    const int count = ::getgroups(0, nullptr);
-    std::vector<gid_t> groups(static_cast<size_t>(std::max(count, 0)));
-    if (count > 0 && ::getgroups(count, groups.data()) == count)
-        for (gid_t gid : groups)
-            if (gid == g->gr_gid)
-                return true;
-    return false;
-}
-
-}  // namespace
-
 bool may_read_system_journal()
 {
-    return ::geteuid() == 0 || in_group("systemd-journal") || in_group("adm") || in_group("wheel");
+    return ::geteuid() == 0 || process_in_group("systemd-journal") || process_in_group("adm") ||
+           process_in_group("wheel");
 }
 
 bool may_reach_sockets(const VmPaths& paths)

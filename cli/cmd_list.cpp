@@ -15,6 +15,7 @@
 #include "cli/unit_jobs.hpp"
 #include "config/resolve.hpp"
 #include "units/transient.hpp"
+#include "units/unit_names.hpp"
 #include "units/vm_units.hpp"
 #include "base/json_text.hpp"
 #include "base/vm_paths.hpp"
@@ -121,7 +122,7 @@ bool plainly_inactive(const std::string& unit, Scope scope, const config::Enviro
         return false;
     const std::string generated = scope == Scope::System ? "/run/systemd/generator" : std::string(runtime) + "/systemd/generator";
     std::error_code ec;
-    if (!std::filesystem::exists(env.real(generated + "/" + unit + ".d/50-ezkvm.conf"), ec))
+    if (!std::filesystem::exists(env.real(generated + "/" + unit + ".d/" + units::generated_dropin), ec))
         return false;
     const std::vector<std::string> admin_dirs =
         scope == Scope::System

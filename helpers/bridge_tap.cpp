@@ -3,14 +3,13 @@
 // nothing the peer says but a VM name, a NIC index and a bridge name, each
 // checked: who asks comes from the kernel (SO_PEERCRED, SO_PEERGROUPS), which
 // bridges users may join from the admin's /etc/qemu/bridge.conf.
-#include <grp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <vector>
 
+#include "base/groups.hpp"
 #include "config/environment.hpp"
 #include "helpers/helper.hpp"
 #include "net/bridge_acl.hpp"
@@ -19,8 +18,6 @@
 
 namespace ezkvm::helper {
 namespace {
-
-constexpr const char* operator_group = "ezkvm";
 
 struct Peer {
     uid_t uid = 0;
@@ -45,10 +42,7 @@ Result<Peer> peer_of(int connection)
 
 bool is_operator(const Peer& peer)
 {
-    if (peer.uid == 0)
-        return true;
-    const group* ezkvm = ::getgrnam(operator_group);
-    return ezkvm && std::find(peer.groups.begin(), peer.groups.end(), ezkvm->gr_gid) != peer.groups.end();
+    return peer.uid == 0 || group_among(operators_group, peer.groups);
 }
 
 struct Refusal {

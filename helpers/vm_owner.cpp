@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "base/groups.hpp"
 #include "bus/manager.hpp"
 #include "helpers/helper.hpp"
 #include "host/device_open.hpp"
@@ -16,16 +17,10 @@
 namespace ezkvm::helper {
 namespace {
 
-// The group polkit's rule lets start and stop every system VM (polkit/50-ezkvm.rules): for people.
-constexpr const char* operators_group = "ezkvm";
-
 // A static user (general.user) in the group polkit trusts to manage every VM
 // would hand that power to the VM's qemu, swtpm and passt.
 bool in_operators_group(const host::UserIdentity& user)
 {
-    const group* operators = ::getgrnam(operators_group);
-    if (!operators)
-        return false;
     int count = 64;
     std::vector<gid_t> groups(static_cast<size_t>(count));
     if (::getgrouplist(user.name.c_str(), user.gid, groups.data(), &count) < 0) {
@@ -33,7 +28,7 @@ bool in_operators_group(const host::UserIdentity& user)
         ::getgrouplist(user.name.c_str(), user.gid, groups.data(), &count);
     }
     groups.resize(static_cast<size_t>(std::max(count, 0)));
-    return std::find(groups.begin(), groups.end(), operators->gr_gid) != groups.end();
+    return group_among(operators_group, groups);
 }
 
 // The user the unit runs qemu as (the generator's User=): the VM's dynamic

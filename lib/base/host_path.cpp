@@ -77,4 +77,10 @@ bool is_system_directory(const std::string& dir)
     return false;
 }
 
+std::string parent_directory(const std::string& path)
+{
+    const auto slash = path.rfind('/');
+    return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
+}
+
 }  // namespace ezkvm

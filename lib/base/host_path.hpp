@@ -10,6 +10,9 @@ namespace ezkvm {
 // (systemd refuses paths that are not normalized), without a trailing slash.
 std::string normalize_path(std::string_view path);
 
+// The directory a normalized path is in ("/" for "/disk.img").
+std::string parent_directory(const std::string& path);
+
 // Under /dev but not a file in /dev/shm: a device node.
 bool is_device_path(const std::string& path);
 

@@ -81,6 +81,28 @@ int append_strings(sd_bus_message* call, const std::vector<std::string>& strings
     return r >= 0 ? sd_bus_message_close_container(call) : r;
 }
 
+// A Manager method that takes string arrays ("as" each) and answers a unit listing.
+Result<std::vector<ListedUnit>> call_listing(Connection& connection, const char* method,
+                                             const std::vector<std::vector<std::string>>& arrays)
+{
+    sd_bus_message* call = nullptr;
+    int r = sd_bus_message_new_method_call(connection.get(), &call, systemd_service, manager_path, manager_iface,
+                                           method);
+    Message call_owner(call);
+    for (const auto& strings : arrays)
+        if (r >= 0)
+            r = append_strings(call, strings);
+    if (r < 0)
+        return make_error(method, nullptr, r);
+    CallError error;
+    sd_bus_message* reply = nullptr;
+    r = sd_bus_call(connection.get(), call, 0, error.get(), &reply);
+    Message owner(reply);
+    if (r < 0)
+        return make_error(method, error.get(), r);
+    return read_listed_units(reply);
+}
+
 }  // namespace
 
 Result<UnitState> unit_state(Connection& connection, const std::string& unit)
@@ -105,42 +127,12 @@ Result<UnitState> unit_state(Connection& connection, const std::string& unit)
 
 Result<std::vector<ListedUnit>> list_units(Connection& connection, const std::vector<std::string>& patterns)
 {
-    sd_bus_message* call = nullptr;
-    int r = sd_bus_message_new_method_call(connection.get(), &call, systemd_service, manager_path, manager_iface,
-                                           "ListUnitsByPatterns");
-    Message call_owner(call);
-    if (r >= 0)
-        r = sd_bus_message_append(call, "as", 0);  // any state
-    if (r >= 0)
-        r = append_strings(call, patterns);
-    if (r < 0)
-        return make_error("ListUnitsByPatterns", nullptr, r);
-    CallError error;
-    sd_bus_message* reply = nullptr;
-    r = sd_bus_call(connection.get(), call, 0, error.get(), &reply);
-    Message owner(reply);
-    if (r < 0)
-        return make_error("ListUnitsByPatterns", error.get(), r);
-    return read_listed_units(reply);
+    return call_listing(connection, "ListUnitsByPatterns", {{}, patterns});  // {}: units in any state
 }
 
 Result<std::vector<ListedUnit>> list_units_by_names(Connection& connection, const std::vector<std::string>& names)
 {
-    sd_bus_message* call = nullptr;
-    int r = sd_bus_message_new_method_call(connection.get(), &call, systemd_service, manager_path, manager_iface,
-                                           "ListUnitsByNames");
-    Message call_owner(call);
-    if (r >= 0)
-        r = append_strings(call, names);
-    if (r < 0)
-        return make_error("ListUnitsByNames", nullptr, r);
-    CallError error;
-    sd_bus_message* reply = nullptr;
-    r = sd_bus_call(connection.get(), call, 0, error.get(), &reply);
-    Message owner(reply);
-    if (r < 0)
-        return make_error("ListUnitsByNames", error.get(), r);
-    return read_listed_units(reply);
+    return call_listing(connection, "ListUnitsByNames", {names});
 }
 
 }  // namespace ezkvm::bus

@@ -19,12 +19,6 @@ namespace fs = std::filesystem;
 namespace ezkvm::checks {
 namespace {
 
-std::string parent_directory(const std::string& path)
-{
-    const auto slash = path.rfind('/');
-    return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
-}
-
 bool is_cdrom(config::DriveModel model)
 {
     using config::DriveModel;

@@ -1,33 +1,16 @@
 #include "checks/user_bridges.hpp"
 
-#include <grp.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
 
+#include "base/groups.hpp"
 #include "net/bridge_acl.hpp"
 #include "net/bridge_tap.hpp"
 
 namespace ezkvm::checks {
-namespace {
-
-bool in_operator_group()
-{
-    if (::geteuid() == 0)
-        return true;
-    const group* ezkvm = ::getgrnam("ezkvm");
-    if (!ezkvm)
-        return false;
-    std::vector<gid_t> groups(static_cast<size_t>(std::max(::getgroups(0, nullptr), 0)));
-    groups.resize(static_cast<size_t>(std::max(::getgroups(static_cast<int>(groups.size()), groups.data()), 0)));
-    return ::getegid() == ezkvm->gr_gid || std::find(groups.begin(), groups.end(), ezkvm->gr_gid) != groups.end();
-}
-
-}  // namespace
-
 std::vector<UserBridgeFinding> user_bridge_findings(const config::VmSpec& spec, const config::Environment& env)
 {
     std::vector<UserBridgeFinding> findings;
@@ -49,7 +32,7 @@ std::vector<UserBridgeFinding> user_bridge_findings(const config::VmSpec& spec, 
                                 fmt::format("/etc/qemu/bridge.conf does not allow users' VMs on {}", nic.bridge),
                                 fmt::format("an admin adds the line 'allow {}' to it", nic.bridge)});
         std::error_code ec;
-        if (!in_operator_group())
+        if (::geteuid() != 0 && !process_in_group(operators_group))
             findings.push_back({nic.pos, key("type"), "only members of group ezkvm may put their VMs on a host bridge",
                                 "an admin adds you with 'usermod -aG ezkvm USER'; it counts from your next login"});
         else if (!std::filesystem::exists(env.real(net::bridge_tap_socket), ec))

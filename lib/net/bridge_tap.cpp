@@ -93,8 +93,7 @@ Result<std::string> receive_line(int fd, Fd* passed)
 
 std::string user_tap_name(uid_t uid, const std::string& vm, unsigned nic)
 {
-    const uint64_t hash = qemu::fnv1a64(fmt::format("{}/{}", uid, vm));
-    return fmt::format("ez{:08x}u{}", static_cast<uint32_t>(hash ^ (hash >> 32)), nic);
+    return fmt::format("{}u{}", qemu::interface_prefix(fmt::format("{}/{}", uid, vm)), nic);
 }
 
 bool valid_interface_name(const std::string& name)

@@ -18,12 +18,6 @@ bool in_home(const std::string& path)
     return under(path, "/home") || under(path, "/root") || under(path, "/run/user");
 }
 
-std::string parent_of(const std::string& path)
-{
-    const auto slash = path.rfind('/');
-    return slash == 0 || slash == std::string::npos ? "/" : path.substr(0, slash);
-}
-
 template <typename T>
 void add_once(std::vector<T>& items, T item)
 {
@@ -56,7 +50,7 @@ void FileAccess::use(const std::string& path, bool writable)
             return;
     // A system directory stays read-only: the file alone is granted (bind-mounted,
     // so an image replaced by rename is seen at the next start).
-    const std::string dir = parent_of(normal);
+    const std::string dir = parent_directory(normal);
     add_once(read_write_paths_, is_system_directory(dir) ? normal : dir);
 }
 

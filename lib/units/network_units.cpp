@@ -10,7 +10,6 @@
 namespace ezkvm::units {
 namespace {
 
-constexpr const char* dropin = "50-ezkvm.conf";
 constexpr const char* networkd = "systemd-networkd.service";
 
 bool any_nic(const config::VmSpec& spec, config::NetType type)
@@ -111,7 +110,7 @@ std::vector<GeneratedFile> passt_dropins(const config::LoadedVm& vm, const VmPat
         unit.add("Service", "RuntimeDirectoryMode", "0700");
         unit.add("Service", "PIDFile", escape_value(passt_pidfile(paths, index)));
         unit.add("Service", "ExecStart", escape_command(passt_argv(spec, paths, index, settings)));
-        files.push_back({passt_service_name(vm.name, index) + ".d/" + dropin, unit.render(), {}});
+        files.push_back({passt_service_name(vm.name, index) + ".d/" + generated_dropin, unit.render(), {}});
     }
     return files;
 }

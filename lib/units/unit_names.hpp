@@ -9,6 +9,9 @@
 
 namespace ezkvm::units {
 
+// The file name of every drop-in ezkvm generates (<unit>.d/50-ezkvm.conf).
+inline constexpr const char* generated_dropin = "50-ezkvm.conf";
+
 // systemd's path escaping of an absolute path: "/dev/vm1/a-b" -> "dev-vm1-a\x2db", "/" -> "-".
 std::string escape_path(std::string_view path);
 

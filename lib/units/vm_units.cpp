@@ -15,7 +15,6 @@
 namespace ezkvm::units {
 namespace {
 
-constexpr const char* dropin = "50-ezkvm.conf";
 // systemd hands a socket-activated service its first listening socket as fd 3.
 constexpr const char* activated_ctrl = "type=unixio,fd=3";
 // Time ExecStop= gets beyond the VM's own stop timeout to escalate to quit and kill.
@@ -114,7 +113,7 @@ GeneratedFile vm_dropin(const config::LoadedVm& vm, const planner::Plan& plan, c
     }
     if (spec.general.accel == config::Accel::Kvm)
         unit.add("Service", "MemoryDenyWriteExecute", "yes");  // TCG's JIT needs W+X pages
-    return {vm_unit_name(vm.name) + ".d/" + dropin, unit.render(), {}};
+    return {vm_unit_name(vm.name) + ".d/" + generated_dropin, unit.render(), {}};
 }
 
 GeneratedFile swtpm_service_dropin(const config::LoadedVm& vm, const VmPaths& paths, const UnitSettings& settings)
@@ -136,7 +135,7 @@ GeneratedFile swtpm_service_dropin(const config::LoadedVm& vm, const VmPaths& pa
         access.use(tpm.disk, true);
         access.add_to(unit, "Service");
     }
-    return {swtpm_service_name(vm.name) + ".d/" + dropin, unit.render(), {}};
+    return {swtpm_service_name(vm.name) + ".d/" + generated_dropin, unit.render(), {}};
 }
 
 // The shipped socket unit listens in the VM's runtime directory, which only
@@ -166,7 +165,7 @@ GeneratedFile swtpm_socket_dropin(const config::LoadedVm& vm, const UnitSettings
         unit.add("Socket", "ListenStream", "");  // drops the shipped unit's path
         unit.add("Socket", "ListenStream", escape_value(normalize_path(spec.system.tpm.socket)));
     }
-    return {swtpm_socket_name(vm.name) + ".d/" + dropin, unit.render(), {}};
+    return {swtpm_socket_name(vm.name) + ".d/" + generated_dropin, unit.render(), {}};
 }
 
 }  // namespace
